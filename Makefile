@@ -1,0 +1,104 @@
+# nsx — a namespace explorer shell.
+#   make          build ./nsx
+#   make run      install missing packages (as root), build, start the shell
+#   make test     build and run every test (TAP, through prove)
+#   make asan     build with ASan+UBSan and run the whole suite with it
+#   make bench    benchmarks against the anchors (lsns), ratios printed
+#   make install  PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Debian packages the build, the tests and the benchmarks need.
+DEPS := build-essential pkg-config libreadline-dev libncurses-dev \
+	libsmartcols-dev libmnl-dev util-linux procps iproute2 perl tmux
+
+PKGS    := readline smartcols libmnl
+VERSION := 0.1
+
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+NSX_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Isrc -DNSX_VERSION='"$(VERSION)"' -D_FILE_OFFSET_BITS=64 \
+	$(shell $(PKG_CONFIG) --cflags smartcols libmnl 2>/dev/null)
+NSX_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
+
+SRCS := $(wildcard src/*.c src/*/*.c)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# everything but main: linked into the unit tests
+LIBOBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.t)
+
+.PHONY: all deps run test check asan bench install uninstall clean
+
+all: nsx
+
+nsx: $(BUILD)/nsx
+	cp $< $@
+
+$(BUILD)/nsx: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NSX_LIBS)
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(NSX_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.t: tests/unit/%.c tests/tap.h $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(NSX_CFLAGS) -Itests $(CFLAGS) -o $@ $< $(LIBOBJS) $(NSX_LIBS)
+
+# Installs only what is missing; does nothing when everything is there.
+deps:
+	@missing=""; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "nsx: missing Debian packages:$$missing (run 'make deps' as root)" >&2; exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	if ! apt-get install -y --no-install-recommends $$missing; then \
+		apt-get update && apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+run: deps
+	$(MAKE) all
+	./nsx
+
+TESTS_SH := $(wildcard tests/sh/*.t)
+
+test check: all $(UNIT_BINS)
+	NSX=$(CURDIR)/$(BUILD)/nsx NSX_TOP=$(CURDIR) NSX_BUILD=$(CURDIR)/$(BUILD) \
+		prove -v -j2 $(UNIT_BINS) $(TESTS_SH)
+
+asan:
+	$(MAKE) BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		NSX_ASAN=1 test-only
+
+test-only: $(BUILD)/nsx $(UNIT_BINS)
+	NSX=$(CURDIR)/$(BUILD)/nsx NSX_TOP=$(CURDIR) NSX_BUILD=$(CURDIR)/$(BUILD) \
+		prove -v -j2 $(UNIT_BINS) $(TESTS_SH)
+
+bench: all
+	bench/ls.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/nsx/lessons
+	install -m 0755 nsx $(DESTDIR)$(BINDIR)/nsx
+	cp -R lessons/. $(DESTDIR)$(DATADIR)/nsx/lessons/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nsx
+	rm -rf $(DESTDIR)$(DATADIR)/nsx
+
+clean:
+	rm -rf build build-asan nsx

@@ -1,0 +1,155 @@
+/* Shared machinery of the command table: lookup, option parsing driven by
+ * each command's option table, help text. */
+#define _GNU_SOURCE
+#include "cmd/cmd.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+const struct nsx_cmd *
+cmd_find(const char *name)
+{
+	for (size_t i = 0; nsx_commands[i]; i++)
+		if (strcmp(nsx_commands[i]->name, name) == 0)
+			return nsx_commands[i];
+	return NULL;
+}
+
+int
+cmd_fail(const struct nsx_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "nsx: %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+struct getopt_tables {
+	struct option *lopts;
+	char *sopts;
+};
+
+static struct getopt_tables *
+tables_build(const struct nsx_cmd *cmd)
+{
+	struct getopt_tables *t = xcalloc(1, sizeof(*t));
+	size_t n = 0, ls = 0;
+
+	for (const struct nsx_opt *o = cmd->opts; o && o->lname; o++)
+		n++;
+	t->lopts = xcalloc(n + 2, sizeof(*t->lopts));
+	t->sopts = xcalloc(3 * n + 8, 1);
+	t->sopts[ls++] = ':';	/* report a missing argument as ':' */
+	n = 0;
+	for (const struct nsx_opt *o = cmd->opts; o && o->lname; o++) {
+		int has = o->arg == ARG_NONE ? no_argument :
+			  o->arg == ARG_REQUIRED ? required_argument : optional_argument;
+
+		t->lopts[n++] = (struct option){ o->lname, has, NULL, o->sname };
+		if (o->sname > 0 && o->sname < 256) {
+			t->sopts[ls++] = (char)o->sname;
+			if (o->arg != ARG_NONE)
+				t->sopts[ls++] = ':';
+			if (o->arg == ARG_OPTIONAL)
+				t->sopts[ls++] = ':';
+		}
+	}
+	t->lopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	t->sopts[ls++] = 'h';
+	return t;
+}
+
+void
+cmd_getopt_done(struct cmd_getopt *g)
+{
+	struct getopt_tables *t = g->priv;
+
+	if (t) {
+		free(t->lopts);
+		free(t->sopts);
+		free(t);
+	}
+	g->priv = NULL;
+}
+
+static const char *
+opt_display(char **argv, int idx, int optopt_c)
+{
+	static char buf[64];
+
+	if (optopt_c > 0 && optopt_c < 256) {
+		snprintf(buf, sizeof(buf), "-%c", optopt_c);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "%.60s", argv[idx]);
+	return buf;
+}
+
+int
+cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_getopt *g)
+{
+	struct getopt_tables *t;
+	int c;
+
+	if (!g->started) {
+		g->priv = tables_build(cmd);
+		g->started = true;
+		optind = 0;	/* GNU: reinitialise, the REPL parses many times */
+	}
+	t = g->priv;
+	opterr = 0;
+	c = getopt_long(argc, argv, t->sopts, t->lopts, NULL);
+	g->optind = optind;
+	g->optarg = optarg;
+	if (c == -1) {
+		cmd_getopt_done(g);
+		return -1;
+	}
+	if (c == '?' || c == ':') {
+		const char *what = opt_display(argv, optind - 1, optopt);
+
+		if (c == '?')
+			cmd_fail(cmd, "unknown option '%s' (see 'help %s')", what, cmd->name);
+		else
+			cmd_fail(cmd, "option '%s' needs an argument (see 'help %s')", what, cmd->name);
+		cmd_getopt_done(g);
+		return '?';
+	}
+	return c;
+}
+
+void
+cmd_print_help(const struct nsx_cmd *cmd, FILE *out)
+{
+	fprintf(out, "Usage: %s\n\n%s\n", cmd->usage, cmd->summary);
+	if (cmd->opts && cmd->opts->lname) {
+		fputs("\nOptions:\n", out);
+		for (const struct nsx_opt *o = cmd->opts; o->lname; o++) {
+			char lhs[64];
+			int n;
+
+			if (o->sname > 0 && o->sname < 256)
+				n = snprintf(lhs, sizeof(lhs), "-%c, --%s", o->sname, o->lname);
+			else
+				n = snprintf(lhs, sizeof(lhs), "    --%s", o->lname);
+			if (o->arg == ARG_REQUIRED)
+				snprintf(lhs + n, sizeof(lhs) - (size_t)n, " %s", o->argname);
+			else if (o->arg == ARG_OPTIONAL)
+				snprintf(lhs + n, sizeof(lhs) - (size_t)n, "[=%s]", o->argname);
+			fprintf(out, "  %-26s %s\n", lhs, o->help);
+		}
+		fprintf(out, "  %-26s %s\n", "-h, --help", "show this help");
+	}
+	if (cmd->help && *cmd->help)
+		fprintf(out, "\n%s", cmd->help);
+}

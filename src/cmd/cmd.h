@@ -1,0 +1,78 @@
+/* The command table: every REPL command is also a subcommand (`nsx ls -J`).
+ * One file per command declares a `struct nsx_cmd`; src/cmd/table.c lists
+ * them. Usage, help, option parsing and completion all derive from it. */
+#ifndef NSX_CMD_H
+#define NSX_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "model/nstype.h"
+
+/* What an argument is, for tab completion. */
+enum nsx_comp {
+	COMP_NONE,
+	COMP_NSTYPE,		/* cgroup ipc mnt ... */
+	COMP_PID,		/* running PIDs, shown with their command names */
+	COMP_LS_COLUMN,		/* ls column list, comma-separated, optional + */
+	COMP_TREE,		/* owner parent process */
+	COMP_FILE,
+	COMP_COMMAND,		/* nsx command names */
+	COMP_NSID,		/* namespace inodes */
+};
+
+enum nsx_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
+
+struct nsx_opt {
+	const char *lname;	/* long name, without "--" */
+	int sname;		/* short letter, or a value >= 256 for long-only */
+	enum nsx_arg arg;
+	const char *argname;	/* "TYPE" */
+	enum nsx_comp comp;	/* what the argument is */
+	const char *help;
+};
+
+/* The shell state every command may look at. */
+struct nsx_shell {
+	bool interactive;	/* readline on a terminal */
+	bool quit;		/* set by `exit` */
+	int status;		/* of the last command */
+	int exit_status;	/* for `exit N` */
+	unsigned long start_ns[NSX_NTYPES];	/* where nsx started */
+	const char *proc_root;	/* --proc-root given to nsx itself, or NULL */
+};
+
+struct nsx_cmd {
+	const char *name;
+	const char *summary;	/* one line, for `help` */
+	const char *usage;	/* "ls [options] [NSID]" */
+	const char *help;	/* what it does, then examples */
+	const struct nsx_opt *opts;	/* terminated by { NULL } */
+	enum nsx_comp args;	/* what positional arguments are */
+	int (*run)(struct nsx_shell *sh, int argc, char **argv);
+};
+
+extern const struct nsx_cmd *const nsx_commands[];
+
+const struct nsx_cmd *cmd_find(const char *name);
+
+/* getopt_long over a command's option table. Call with *state zeroed.
+ * Returns the option's sname, -1 at the end, or '?' after printing one
+ * error line (unknown option, missing argument). */
+struct cmd_getopt {
+	int optind;
+	const char *optarg;
+	bool started;
+	void *priv;
+};
+int cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_getopt *g);
+void cmd_getopt_done(struct cmd_getopt *g);
+
+/* Print `help CMD` text (usage, description, options, examples). */
+void cmd_print_help(const struct nsx_cmd *cmd, FILE *out);
+
+/* Print "nsx: CMD: ..." and return 1: the status of a failed command. */
+int cmd_fail(const struct nsx_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

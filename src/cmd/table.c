@@ -1,0 +1,17 @@
+/* Every nsx command, in the order `help` lists them. */
+#include "cmd/cmd.h"
+
+extern const struct nsx_cmd cmd_ls;
+extern const struct nsx_cmd cmd_ns;
+extern const struct nsx_cmd cmd_help;
+extern const struct nsx_cmd cmd_cd;
+extern const struct nsx_cmd cmd_exit;
+
+const struct nsx_cmd *const nsx_commands[] = {
+	&cmd_ls,
+	&cmd_ns,
+	&cmd_help,
+	&cmd_cd,
+	&cmd_exit,
+	NULL,
+};

@@ -1,0 +1,111 @@
+/* nsx: a namespace explorer shell. The front end: parse nsx's own options,
+ * then run one command, a -c string, a script on stdin, or the REPL. Only
+ * main exits. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "model/model.h"
+#include "repl/repl.h"
+
+#ifndef NSX_VERSION
+#define NSX_VERSION "0.1"
+#endif
+
+static void
+usage(FILE *out)
+{
+	fputs("Usage: nsx [--proc-root DIR] [-c 'CMD; CMD...' | COMMAND [ARGS...]]\n"
+	      "\n"
+	      "A namespace explorer shell. With no COMMAND: an interactive shell on a\n"
+	      "terminal, or commands read line by line from standard input.\n"
+	      "\n"
+	      "  -c CMDS          run CMDS (separated by ';' or newlines) and exit\n"
+	      "  --proc-root DIR  read DIR instead of /proc (fixture trees)\n"
+	      "  -h, --help       this help; 'nsx help' lists the commands\n"
+	      "  -V, --version    print the version\n", out);
+}
+
+static void
+shell_init(struct nsx_shell *sh)
+{
+	struct nsx_err err;
+	int fd;
+
+	memset(sh, 0, sizeof(*sh));
+	/* where nsx started: what `ns` compares with when PID 1 is unreadable,
+	 * and what later levels are shown against */
+	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		proc_ns_inodes(fd, getpid(), sh->start_ns, &err);
+		close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct nsx_shell sh;
+	const char *cmds = NULL;
+	int i;
+
+	setlocale(LC_ALL, "");
+	shell_init(&sh);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(a, "-c") == 0) {
+			if (i + 1 >= argc) {
+				fputs("nsx: -c needs an argument (nsx -c 'ls; ns')\n", stderr);
+				return 1;
+			}
+			cmds = argv[++i];
+		} else if (strcmp(a, "--proc-root") == 0 || strncmp(a, "--proc-root=", 12) == 0) {
+			if (a[11] == '=')
+				sh.proc_root = a + 12;
+			else if (i + 1 < argc)
+				sh.proc_root = argv[++i];
+			else {
+				fputs("nsx: --proc-root needs a directory\n", stderr);
+				return 1;
+			}
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			puts("nsx " NSX_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "nsx: unknown option '%s' (see 'nsx --help')\n", a);
+			return 1;
+		}
+	}
+	if (cmds) {
+		if (i < argc) {
+			fprintf(stderr, "nsx: -c takes no command after it: '%s'\n", argv[i]);
+			return 1;
+		}
+		repl_run_line(&sh, cmds);
+		return sh.quit ? sh.exit_status : sh.status;
+	}
+	if (i < argc) {
+		if (!cmd_find(argv[i])) {
+			fprintf(stderr, "nsx: '%s' is not an nsx command (see 'nsx help')\n", argv[i]);
+			return 1;
+		}
+		return repl_run_argv(&sh, argc - i, argv + i);
+	}
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		sh.interactive = true;
+		return repl_interactive(&sh);
+	}
+	return repl_script(&sh, stdin);
+}

@@ -1,0 +1,149 @@
+/* The namespace model: processes found under /proc, the namespaces they and
+ * their fds, threads, mounts and children keep alive, keyed by inode in a hash
+ * table, with owner (user ns) and parent (pid/user ns) links. Reads, never
+ * prints. */
+#ifndef NSX_MODEL_H
+#define NSX_MODEL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "model/nstype.h"
+#include "util/err.h"
+
+/* What a scan reads beyond the ns links of every process. */
+enum {
+	SCAN_FDS	= 1 << 0,	/* /proc/PID/fd: namespaces held by open fds */
+	SCAN_MOUNTS	= 1 << 1,	/* mountinfo of each mnt ns: nsfs bind mounts */
+	SCAN_CHILDREN	= 1 << 2,	/* pid_for_children, time_for_children */
+	SCAN_THREADS	= 1 << 3,	/* /proc/PID/task/TID/ns: per-thread namespaces */
+	SCAN_RELATED	= 1 << 4,	/* owner/parent of every namespace, and the
+					 * process-less ancestors they lead to */
+};
+
+struct nsx_proc {
+	pid_t pid;
+	pid_t ppid;		/* -1 until read (proc_ppid) */
+	uid_t uid;		/* valid when have_uid */
+	bool have_uid;
+	unsigned ntasks;	/* with SCAN_THREADS */
+	unsigned long ns[NSX_NTYPES];	/* inode, 0 when not read */
+	unsigned long pid_children;	/* with SCAN_CHILDREN */
+	unsigned long time_children;
+};
+
+/* How a namespace without (or beside) member processes is kept alive. */
+enum nsx_hold {
+	HOLD_FD,		/* an open fd of process pid */
+	HOLD_MOUNT,		/* an nsfs bind mount at path, in mount ns mntns */
+	HOLD_CHILDREN,		/* pid_for_children / time_for_children of pid */
+	HOLD_THREAD,		/* a thread (tid) of process pid */
+};
+
+struct nsx_holder {
+	struct nsx_holder *next;
+	enum nsx_hold kind;
+	pid_t pid;
+	pid_t tid;		/* HOLD_THREAD */
+	int fd;			/* HOLD_FD */
+	unsigned long mntns;	/* HOLD_MOUNT: the mount namespace holding it */
+	char *path;		/* HOLD_MOUNT: mount point as seen in mntns */
+};
+
+enum {
+	NSF_RELATED	= 1 << 0,	/* owner/parent were read */
+	NSF_OWNER_UID	= 1 << 1,	/* owner_uid is valid */
+	NSF_GHOST	= 1 << 2,	/* found only as an owner or parent */
+	NSF_NETNSID	= 1 << 3,	/* netnsid was read */
+};
+
+struct nsx_ns {
+	struct nsx_ns *hnext;	/* hash chain */
+	int type;		/* enum nsx_nstype */
+	unsigned long ino;
+	unsigned nprocs;	/* processes whose ns/TYPE is this one */
+	unsigned ntasks;	/* tasks (threads), with SCAN_THREADS */
+	pid_t rep;		/* lowest member PID, 0 when none */
+	unsigned long owner;	/* owning user ns, 0 when unknown or none */
+	unsigned long parent;	/* parent pid/user ns, 0 when unknown or none */
+	uid_t owner_uid;	/* uid that created the (owning) user ns */
+	unsigned flags;		/* NSF_* */
+	int netnsid;		/* with NSF_NETNSID; <0: none */
+	unsigned nowned;	/* namespaces this user ns owns (after relate) */
+	unsigned nchildren;	/* child pid/user namespaces (after relate) */
+	struct nsx_holder *holders;
+};
+
+struct nsx_model {
+	int procfd;		/* the proc root, opened once */
+	char *proc_root;
+	bool real_proc;		/* proc_root is this machine's live /proc */
+	unsigned types;		/* bit mask of scanned types */
+	unsigned want;		/* SCAN_* of the last scan */
+
+	struct nsx_proc *procs;	/* sorted by pid */
+	size_t nprocs;
+
+	struct nsx_ns **nsv;	/* every namespace, in discovery order */
+	size_t nns, nscap;
+	struct nsx_ns **htab;	/* keyed by inode */
+	size_t hsize;
+
+	unsigned vanished;	/* processes gone while reading (ENOENT/ESRCH) */
+	unsigned unreadable;	/* processes not visible to us (EACCES/EPERM) */
+	unsigned long self_mntns;	/* our own mount namespace */
+	int nlfd;		/* netlink socket for NETNSID, -1 until needed */
+	int nthreads;		/* scan threads; 0 = automatic */
+};
+
+/* Open the proc root (NULL = /proc). */
+int model_open(struct nsx_model *m, const char *proc_root, struct nsx_err *err);
+void model_close(struct nsx_model *m);
+
+/* Scan every process for the namespace types in `types` (bit mask of
+ * 1 << NSX_*), plus what `want` asks for. Never fails because a process
+ * vanished or could not be read: those are counted in m->vanished and
+ * m->unreadable. Fails only when the proc root cannot be listed. */
+int model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *err);
+
+struct nsx_ns *model_ns(const struct nsx_model *m, unsigned long ino);
+struct nsx_proc *model_proc(const struct nsx_model *m, pid_t pid);
+
+/* Sort m->nsv by inode (lsns order). */
+void model_sort(struct nsx_model *m);
+
+/* Open a namespace through its lowest process or a holder; the fd is verified
+ * to be that namespace (inode). Returns an O_CLOEXEC fd or -1. */
+int model_ns_open(const struct nsx_model *m, const struct nsx_ns *ns);
+
+/* Read owner and parent links (and owner uid) of one namespace; with `ghosts`,
+ * add the process-less owners and parents it leads to. */
+void model_relate(struct nsx_model *m, struct nsx_ns *ns, bool ghosts);
+/* model_relate() for every namespace, then count owned/children. */
+void model_relate_all(struct nsx_model *m, bool ghosts);
+
+/* Lazily read per-process facts. Return -1 when the process is gone. */
+pid_t model_proc_ppid(const struct nsx_model *m, struct nsx_proc *p);
+int model_proc_uid(const struct nsx_model *m, struct nsx_proc *p, uid_t *uid);
+/* Command line with NULs as spaces, or the comm name; malloc'ed, NULL if gone. */
+char *model_proc_cmdline(const struct nsx_model *m, pid_t pid);
+char *model_proc_comm(const struct nsx_model *m, pid_t pid);
+
+/* The netns id of a net namespace as seen from ours: >= 0, -1 when not
+ * assigned, -2 when it cannot be told. */
+int model_netnsid(struct nsx_model *m, struct nsx_ns *ns);
+
+/* One line: how the namespace is kept alive ("3 processes", "fd 4 of 1234",
+ * "mount /run/netns/x", ...). Returns a malloc'ed string. */
+char *model_ns_held(const struct nsx_model *m, const struct nsx_ns *ns);
+
+/* Parse one /proc/PID/mountinfo line; when it is an nsfs mount, set *type,
+ * *ino and the unescaped mount point into path (size n) and return 1;
+ * return 0 for other mounts and -1 for a malformed line. */
+int mountinfo_nsfs(const char *line, int *type, unsigned long *ino, char *path, size_t n);
+
+/* Read the namespace inodes of one process directly (used by `ns`, levels).
+ * Returns 0, or -1 with err (no such process, permission denied). */
+int proc_ns_inodes(int procfd, pid_t pid, unsigned long ino[NSX_NTYPES], struct nsx_err *err);
+
+#endif

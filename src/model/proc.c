@@ -1,0 +1,144 @@
+/* Per-process facts read on demand: only for the processes a column shows. */
+#define _GNU_SOURCE
+#include "model/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/xalloc.h"
+
+ssize_t
+proc_read(int procfd, const char *path, char *buf, size_t size)
+{
+	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+pid_t
+model_proc_ppid(const struct nsx_model *m, struct nsx_proc *p)
+{
+	char path[32], buf[1024];
+	const char *s;
+	long ppid;
+
+	if (p->ppid >= 0)
+		return p->ppid;
+	snprintf(path, sizeof(path), "%d/stat", (int)p->pid);
+	if (proc_read(m->procfd, path, buf, sizeof(buf)) < 0)
+		return -1;
+	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses */
+	s = strrchr(buf, ')');
+	if (!s || sscanf(s, ") %*c %ld", &ppid) != 1)
+		return -1;
+	p->ppid = (pid_t)ppid;
+	return p->ppid;
+}
+
+int
+model_proc_uid(const struct nsx_model *m, struct nsx_proc *p, uid_t *uid)
+{
+	char path[16];
+	struct stat st;
+
+	if (!p->have_uid) {
+		/* The owner of /proc/PID is the process's effective uid (root for
+		 * a non-dumpable process), as lsns and ps report it. */
+		snprintf(path, sizeof(path), "%d", (int)p->pid);
+		if (fstatat(m->procfd, path, &st, 0) < 0)
+			return -1;
+		p->uid = st.st_uid;
+		p->have_uid = true;
+	}
+	*uid = p->uid;
+	return 0;
+}
+
+char *
+model_proc_comm(const struct nsx_model *m, pid_t pid)
+{
+	char path[32], buf[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/comm", (int)pid);
+	n = proc_read(m->procfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return NULL;
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return xstrdup(buf);
+}
+
+char *
+model_proc_cmdline(const struct nsx_model *m, pid_t pid)
+{
+	char path[32];
+	char *buf = xmalloc(BUFSIZ);
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/cmdline", (int)pid);
+	n = proc_read(m->procfd, path, buf, BUFSIZ);
+	if (n <= 0) {
+		/* kernel threads and zombies have an empty cmdline */
+		free(buf);
+		return model_proc_comm(m, pid);
+	}
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return buf;
+}
+
+int
+proc_ns_inodes(int procfd, pid_t pid, unsigned long ino[NSX_NTYPES], struct nsx_err *err)
+{
+	int got = 0, last = 0;
+
+	for (int t = 0; t < NSX_NTYPES; t++) {
+		char path[48], buf[64];
+		ssize_t n;
+		int type;
+
+		ino[t] = 0;
+		snprintf(path, sizeof(path), "%d/ns/%s", (int)pid, nstype_table[t].name);
+		n = readlinkat(procfd, path, buf, sizeof(buf));
+		if (n < 0) {
+			last = errno;
+			continue;
+		}
+		if (nstype_parse_link(buf, (size_t)n, &type, &ino[t]) == 0 && type == t)
+			got++;
+	}
+	if (got)
+		return 0;
+	if (last == EACCES || last == EPERM)
+		return nsx_error(err, last, "cannot read the namespaces of process %d: "
+				 "permission denied (run as root)", (int)pid);
+	return nsx_error(err, ESRCH, "no such process: %d", (int)pid);
+}

@@ -1,0 +1,607 @@
+/* The /proc scanner: one readlink per namespace link, split across threads.
+ *
+ * Reading like htop (../shared/CONVENTIONS.md): the proc root is opened once
+ * and every path is relative to it; readlink of /proc/PID/ns/TYPE gives type
+ * and inode without a stat or an open; ENOENT/ESRCH mean the process vanished
+ * and EACCES/EPERM that it is not visible to us: both are counted, neither
+ * aborts the scan (lsns aborts on ESRCH, util-linux#2799). */
+#define _GNU_SOURCE
+#include "model/model.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "model/internal.h"
+#include "util/xalloc.h"
+
+/* What one scan thread found that is not a plain process membership. */
+struct found {
+	int type;
+	unsigned long ino;
+	struct nsx_holder h;
+};
+
+struct worker {
+	struct nsx_model *m;
+	unsigned types, want;
+	size_t first, step;
+	struct found *found;	/* fds, threads that differ */
+	size_t nfound, capfound;
+	unsigned vanished, unreadable;
+};
+
+static void
+found_add(struct worker *w, int type, unsigned long ino, const struct nsx_holder *h)
+{
+	if (w->nfound == w->capfound) {
+		w->capfound = w->capfound ? 2 * w->capfound : 16;
+		w->found = xreallocarray(w->found, w->capfound, sizeof(*w->found));
+	}
+	w->found[w->nfound].type = type;
+	w->found[w->nfound].ino = ino;
+	w->found[w->nfound].h = *h;
+	w->nfound++;
+}
+
+/* Write the decimal pid at p; return the end. */
+static char *
+put_pid(char *p, pid_t pid)
+{
+	char tmp[16];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* readlink relative to dirfd and parse it as a namespace link of `want_type`.
+ * Returns 0, or -errno (-EINVAL when it is not a namespace link). */
+static int
+read_nslink(int dirfd, const char *path, int want_type, unsigned long *ino)
+{
+	char buf[64];
+	ssize_t n = readlinkat(dirfd, path, buf, sizeof(buf));
+	int type;
+
+	if (n < 0)
+		return -errno;
+	if (nstype_parse_link(buf, (size_t)n, &type, ino) < 0 ||
+	    (want_type >= 0 && type != want_type))
+		return -EINVAL;
+	return 0;
+}
+
+enum outcome { READ_OK, READ_GONE, READ_DENIED };
+
+static enum outcome
+classify(int rc)
+{
+	if (rc == -EACCES || rc == -EPERM)
+		return READ_DENIED;
+	return READ_GONE;
+}
+
+/* Read ns/TYPE for every wanted type of one task; prefix is "PID/" or
+ * "PID/task/TID/" (length plen, with room after it). */
+static enum outcome
+read_task_ns(struct worker *w, char *path, size_t plen, unsigned long ino[NSX_NTYPES])
+{
+	int ok = 0, denied = 0;
+
+	memcpy(path + plen, "ns/", 3);
+	for (int t = 0; t < NSX_NTYPES; t++) {
+		int rc;
+
+		ino[t] = 0;
+		if (!(w->types & (1u << t)))
+			continue;
+		strcpy(path + plen + 3, nstype_table[t].name);
+		rc = read_nslink(w->m->procfd, path, t, &ino[t]);
+		if (rc == 0)
+			ok++;
+		else if (classify(rc) == READ_DENIED)
+			denied++;
+	}
+	/* A type missing from an older kernel gives ENOENT for every process:
+	 * only a process none of whose links could be read is gone. */
+	if (ok)
+		return READ_OK;
+	return denied ? READ_DENIED : READ_GONE;
+}
+
+static void
+read_children(struct worker *w, struct nsx_proc *p, char *path, size_t plen)
+{
+	strcpy(path + plen, "ns/pid_for_children");
+	if (read_nslink(w->m->procfd, path, NSX_PID, &p->pid_children) < 0)
+		p->pid_children = 0;
+	strcpy(path + plen, "ns/time_for_children");
+	if (read_nslink(w->m->procfd, path, NSX_TIME, &p->time_children) < 0)
+		p->time_children = 0;
+}
+
+/* Open a directory relative to the proc root and list its numeric entries. */
+static int
+list_numeric(int dirfd, const char *path, pid_t **out, size_t *n)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[8192];
+	size_t cap = 0;
+	long got;
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return -errno;
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < got;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			const char *s = d->d_name;
+			long v = 0;
+
+			off += d->d_reclen;
+			if (*s < '0' || *s > '9')
+				continue;
+			for (; *s >= '0' && *s <= '9'; s++)
+				v = v * 10 + (*s - '0');
+			if (*s)
+				continue;
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 512;
+				*out = xreallocarray(*out, cap, sizeof(**out));
+			}
+			(*out)[(*n)++] = (pid_t)v;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+scan_fds(struct worker *w, struct nsx_proc *p, char *path, size_t plen)
+{
+	pid_t *fds;
+	size_t n;
+	int dfd;
+
+	strcpy(path + plen, "fd");
+	dfd = openat(w->m->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	if (list_numeric(dfd, ".", &fds, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char name[16];
+			char buf[64];
+			ssize_t len;
+			unsigned long ino;
+			int type;
+
+			*put_pid(name, fds[i]) = '\0';
+			len = readlinkat(dfd, name, buf, sizeof(buf));
+			/* Files and sockets read as "/path" or "socket:[N]";
+			 * only nsfs files read as "TYPE:[INO]". */
+			if (len <= 0 || buf[0] == '/' ||
+			    nstype_parse_link(buf, (size_t)len, &type, &ino) < 0)
+				continue;
+			found_add(w, type, ino, &(struct nsx_holder){
+				.kind = HOLD_FD, .pid = p->pid, .fd = fds[i] });
+		}
+	}
+	free(fds);
+	close(dfd);
+}
+
+static void
+scan_threads(struct worker *w, struct nsx_proc *p, char *path, size_t plen)
+{
+	pid_t *tids;
+	size_t n;
+
+	strcpy(path + plen, "task");
+	if (list_numeric(w->m->procfd, path, &tids, &n) < 0)
+		return;
+	p->ntasks = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned long ino[NSX_NTYPES];
+		char *e;
+
+		if (tids[i] == p->pid)
+			continue;
+		e = put_pid(path + plen + 5, tids[i]);
+		*e++ = '/';
+		if (read_task_ns(w, path, (size_t)(e - path), ino) != READ_OK)
+			continue;
+		for (int t = 0; t < NSX_NTYPES; t++)
+			if (ino[t] && ino[t] != p->ns[t])
+				found_add(w, t, ino[t], &(struct nsx_holder){
+					.kind = HOLD_THREAD, .pid = p->pid, .tid = tids[i] });
+	}
+	free(tids);
+}
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct nsx_model *m = w->m;
+	char path[96];
+
+	for (size_t i = w->first; i < m->nprocs; i += w->step) {
+		struct nsx_proc *p = &m->procs[i];
+		size_t plen = (size_t)(put_pid(path, p->pid) - path);
+		enum outcome o;
+
+		path[plen++] = '/';
+		o = read_task_ns(w, path, plen, p->ns);
+		if (o != READ_OK) {
+			/* pid 0 marks the entry dropped at merge time */
+			if (o == READ_DENIED)
+				w->unreadable++;
+			else
+				w->vanished++;
+			p->pid = 0;
+			continue;
+		}
+		if (w->want & SCAN_CHILDREN)
+			read_children(w, p, path, plen);
+		if (w->want & SCAN_FDS)
+			scan_fds(w, p, path, plen);
+		if (w->want & SCAN_THREADS)
+			scan_threads(w, p, path, plen);
+	}
+	return NULL;
+}
+
+static int
+nthreads_for(const struct nsx_model *m)
+{
+	long cpus;
+
+	if (m->nthreads > 0)
+		return m->nthreads;
+	/* A thread costs ~50us to start: not worth it for small machines. */
+	if (m->nprocs < 400)
+		return 1;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	return cpus > 4 ? 4 : (int)cpus;
+}
+
+/* ---- the namespace table ---- */
+
+static size_t
+hash_ino(unsigned long ino, size_t size)
+{
+	return (size_t)((ino * 0x9E3779B97F4A7C15ull) >> 17) & (size - 1);
+}
+
+static void
+ns_rehash(struct nsx_model *m)
+{
+	size_t size = m->hsize ? m->hsize * 2 : 256;
+	struct nsx_ns **tab = xcalloc(size, sizeof(*tab));
+
+	for (size_t i = 0; i < m->nns; i++) {
+		struct nsx_ns *ns = m->nsv[i];
+		size_t h = hash_ino(ns->ino, size);
+
+		ns->hnext = tab[h];
+		tab[h] = ns;
+	}
+	free(m->htab);
+	m->htab = tab;
+	m->hsize = size;
+}
+
+struct nsx_ns *
+model_ns(const struct nsx_model *m, unsigned long ino)
+{
+	if (!m->hsize)
+		return NULL;
+	for (struct nsx_ns *ns = m->htab[hash_ino(ino, m->hsize)]; ns; ns = ns->hnext)
+		if (ns->ino == ino)
+			return ns;
+	return NULL;
+}
+
+/* Find or add; nsfs inodes are unique across types, the type is kept. */
+struct nsx_ns *
+model_ns_add(struct nsx_model *m, int type, unsigned long ino)
+{
+	struct nsx_ns *ns = model_ns(m, ino);
+	size_t h;
+
+	if (ns)
+		return ns;
+	if (m->nns == m->nscap) {
+		m->nscap = m->nscap ? 2 * m->nscap : 64;
+		m->nsv = xreallocarray(m->nsv, m->nscap, sizeof(*m->nsv));
+	}
+	ns = xcalloc(1, sizeof(*ns));
+	ns->type = type;
+	ns->ino = ino;
+	ns->netnsid = -2;
+	m->nsv[m->nns++] = ns;
+	if (m->nns > m->hsize)
+		ns_rehash(m);
+	else {
+		h = hash_ino(ino, m->hsize);
+		ns->hnext = m->htab[h];
+		m->htab[h] = ns;
+	}
+	return ns;
+}
+
+void
+model_hold(struct nsx_ns *ns, const struct nsx_holder *h)
+{
+	struct nsx_holder *c = xmalloc(sizeof(*c));
+	struct nsx_holder **tail = &ns->holders;
+
+	*c = *h;
+	c->next = NULL;
+	/* keep discovery order: tests and users read holders top-down */
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = c;
+}
+
+static void
+merge_procs(struct nsx_model *m)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct nsx_proc *p = &m->procs[i];
+
+		if (p->pid == 0)
+			continue;
+		m->procs[j++] = *p;
+	}
+	m->nprocs = j;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct nsx_proc *p = &m->procs[i];
+
+		for (int t = 0; t < NSX_NTYPES; t++) {
+			struct nsx_ns *ns;
+
+			if (!p->ns[t])
+				continue;
+			ns = model_ns_add(m, t, p->ns[t]);
+			ns->nprocs++;
+			ns->ntasks += p->ntasks ? p->ntasks : 1;
+			/* procs are in pid order: the first member is the lowest */
+			if (!ns->rep)
+				ns->rep = p->pid;
+		}
+	}
+}
+
+static void
+merge_children(struct nsx_model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct nsx_proc *p = &m->procs[i];
+		struct { unsigned long ino; int type; } c[2] = {
+			{ p->pid_children, NSX_PID }, { p->time_children, NSX_TIME },
+		};
+
+		for (int k = 0; k < 2; k++) {
+			struct nsx_ns *ns;
+
+			if (!c[k].ino || c[k].ino == p->ns[c[k].type] ||
+			    !(m->types & (1u << c[k].type)))
+				continue;
+			ns = model_ns_add(m, c[k].type, c[k].ino);
+			model_hold(ns, &(struct nsx_holder){ .kind = HOLD_CHILDREN, .pid = p->pid });
+		}
+	}
+}
+
+static void
+merge_found(struct nsx_model *m, struct worker *w)
+{
+	for (size_t i = 0; i < w->nfound; i++) {
+		struct found *f = &w->found[i];
+		struct nsx_ns *ns;
+
+		if (!(m->types & (1u << f->type)))
+			continue;
+		ns = model_ns_add(m, f->type, f->ino);
+
+		if (f->h.kind == HOLD_THREAD) {
+			struct nsx_ns *main_ns = model_ns(m, model_proc(m, f->h.pid)->ns[f->type]);
+
+			ns->ntasks++;
+			if (main_ns && main_ns->ntasks)
+				main_ns->ntasks--;
+		}
+		model_hold(ns, &f->h);
+	}
+	free(w->found);
+}
+
+struct nsx_proc *
+model_proc(const struct nsx_model *m, pid_t pid)
+{
+	size_t lo = 0, hi = m->nprocs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->procs[mid].pid == pid)
+			return &m->procs[mid];
+		if (m->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+
+static void
+model_reset(struct nsx_model *m)
+{
+	for (size_t i = 0; i < m->nns; i++) {
+		struct nsx_holder *h = m->nsv[i]->holders;
+
+		while (h) {
+			struct nsx_holder *next = h->next;
+
+			free(h->path);
+			free(h);
+			h = next;
+		}
+		free(m->nsv[i]);
+	}
+	free(m->nsv);
+	free(m->htab);
+	free(m->procs);
+	m->nsv = NULL;
+	m->htab = NULL;
+	m->procs = NULL;
+	m->nns = m->nscap = m->hsize = m->nprocs = 0;
+	m->vanished = m->unreadable = 0;
+}
+
+int
+model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *err)
+{
+	pid_t *pids;
+	size_t n;
+	int rc, nt;
+
+	model_reset(m);
+	m->types = types;
+	m->want = want;
+	rc = list_numeric(m->procfd, ".", &pids, &n);
+	if (rc < 0)
+		return nsx_error(err, -rc, "cannot list %s: %s", m->proc_root, strerror(-rc));
+	/* /proc lists in pid order, a fixture directory need not */
+	qsort(pids, n, sizeof(*pids), cmp_pid);
+	m->procs = xcalloc(n, sizeof(*m->procs));
+	for (size_t i = 0; i < n; i++) {
+		m->procs[i].pid = pids[i];
+		m->procs[i].ppid = -1;
+	}
+	m->nprocs = n;
+	free(pids);
+
+	nt = nthreads_for(m);
+	{
+		struct worker w[nt];
+		pthread_t tid[nt];
+
+		memset(w, 0, sizeof(w));
+		for (int i = 0; i < nt; i++) {
+			w[i] = (struct worker){ .m = m, .types = types, .want = want,
+						.first = (size_t)i, .step = (size_t)nt };
+			if (i == 0 || pthread_create(&tid[i], NULL, worker_run, &w[i]) != 0) {
+				/* no thread: this one does the share itself */
+				if (i > 0)
+					w[i].first = (size_t)-1;
+			}
+		}
+		worker_run(&w[0]);
+		for (int i = 1; i < nt; i++) {
+			if (w[i].first == (size_t)-1) {
+				/* thread creation failed: run its share here */
+				w[i].first = (size_t)i;
+				worker_run(&w[i]);
+			} else
+				pthread_join(tid[i], NULL);
+		}
+		merge_procs(m);
+		for (int i = 0; i < nt; i++) {
+			m->vanished += w[i].vanished;
+			m->unreadable += w[i].unreadable;
+			merge_found(m, &w[i]);
+		}
+	}
+	if (want & SCAN_CHILDREN)
+		merge_children(m);
+	if (want & SCAN_MOUNTS)
+		model_scan_mounts(m);
+	if (want & SCAN_RELATED)
+		model_relate_all(m, true);
+	return 0;
+}
+
+static int
+cmp_ns(const void *a, const void *b)
+{
+	const struct nsx_ns *x = *(struct nsx_ns *const *)a;
+	const struct nsx_ns *y = *(struct nsx_ns *const *)b;
+
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+void
+model_sort(struct nsx_model *m)
+{
+	qsort(m->nsv, m->nns, sizeof(*m->nsv), cmp_ns);
+}
+
+int
+model_open(struct nsx_model *m, const char *proc_root, struct nsx_err *err)
+{
+	struct stat st;
+	char buf[64];
+	ssize_t n;
+	int type;
+
+	memset(m, 0, sizeof(*m));
+	m->nlfd = -1;
+	m->proc_root = xstrdup(proc_root ? proc_root : "/proc");
+	m->procfd = open(m->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->procfd < 0) {
+		int e = errno;
+
+		free(m->proc_root);
+		m->proc_root = NULL;
+		return nsx_error(err, e, "cannot open proc root '%s': %s%s",
+				 proc_root ? proc_root : "/proc", strerror(e),
+				 proc_root ? "" : " (is /proc mounted?)");
+	}
+	m->real_proc = fstat(m->procfd, &st) == 0 && st.st_ino == 1 &&
+		       strcmp(m->proc_root, "/proc") == 0;
+	n = readlink("/proc/self/ns/mnt", buf, sizeof(buf));
+	if (n > 0)
+		nstype_parse_link(buf, (size_t)n, &type, &m->self_mntns);
+	return 0;
+}
+
+void
+model_close(struct nsx_model *m)
+{
+	model_reset(m);
+	if (m->procfd >= 0)
+		close(m->procfd);
+	if (m->nlfd >= 0)
+		close(m->nlfd);
+	free(m->proc_root);
+	memset(m, 0, sizeof(*m));
+	m->procfd = m->nlfd = -1;
+}

@@ -1,0 +1,218 @@
+/* The REPL: readline on a terminal, plain lines otherwise. Every error is one
+ * line and the loop goes on; only `exit` and end of input leave it. */
+#define _GNU_SOURCE
+#include "repl/repl.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "repl/exec.h"
+#include "repl/split.h"
+#include "util/xalloc.h"
+
+int
+repl_run_argv(struct nsx_shell *sh, int argc, char **argv)
+{
+	const struct nsx_cmd *cmd = cmd_find(argv[0]);
+	int status;
+
+	if (!cmd)
+		return exec_program(argv);
+	status = cmd->run(sh, argc, argv);
+	fflush(stdout);
+	return status;
+}
+
+int
+repl_run_line(struct nsx_shell *sh, const char *text)
+{
+	struct line l;
+	struct nsx_err err;
+
+	if (line_split(text, &l, &err) < 0) {
+		nsx_err_print("", &err);
+		return sh->status = 2;
+	}
+	for (size_t i = 0; i < l.nsegs && !sh->quit; i++) {
+		struct seg *s = &l.segs[i];
+
+		if (s->shell)
+			sh->status = exec_shell(s->text);
+		else if (s->external)
+			sh->status = exec_program(s->argv);
+		else
+			sh->status = repl_run_argv(sh, s->argc, s->argv);
+	}
+	line_free(&l);
+	return sh->status;
+}
+
+int
+repl_script(struct nsx_shell *sh, FILE *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	while (!sh->quit && (n = getline(&line, &cap, in)) >= 0) {
+		if (n > 0 && line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		repl_run_line(sh, line);
+	}
+	free(line);
+	return sh->quit ? sh->exit_status : sh->status;
+}
+
+/* ---- history ---- */
+
+static char *
+history_path(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char *dir, *path;
+
+	if (state && *state == '/')
+		dir = xasprintf("%s/nsx", state);
+	else if (home && *home)
+		dir = xasprintf("%s/.local/state/nsx", home);
+	else
+		return NULL;
+	/* mkdir -p, private: the history may hold paths and names */
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(dir, 0700);
+		*p = '/';
+	}
+	mkdir(dir, 0700);
+	path = xasprintf("%s/history", dir);
+	free(dir);
+	return path;
+}
+
+/* ---- prompt ---- */
+
+static char *
+prompt_make(const struct nsx_shell *sh)
+{
+	const char *sigil = geteuid() == 0 ? "#" : "$";
+
+	if (sh->status)
+		return xasprintf("nsx (%d)%s ", sh->status, sigil);
+	return xasprintf("nsx%s ", sigil);
+}
+
+/* ---- the readline loop (callback interface, so that signals are handled
+ * in the loop rather than in a signal handler) ---- */
+
+static volatile sig_atomic_t got_sigint, got_winch;
+static struct nsx_shell *cur_sh;
+static char *cur_history;
+static bool line_done, at_eof;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGINT)
+		got_sigint = 1;
+	else
+		got_winch = 1;
+}
+
+static void
+on_line(char *line)
+{
+	rl_callback_handler_remove();
+	if (!line) {
+		/* Ctrl-D on an empty line */
+		at_eof = true;
+		putchar('\n');
+		return;
+	}
+	if (*line) {
+		add_history(line);
+		if (cur_history)
+			append_history(1, cur_history);
+		repl_run_line(cur_sh, line);
+	}
+	free(line);
+	line_done = true;
+}
+
+int
+repl_interactive(struct nsx_shell *sh)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, waitmask;
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	cur_sh = sh;
+	cur_history = history_path();
+	rl_readline_name = "nsx";
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	complete_init();
+	using_history();
+	if (cur_history)
+		read_history(cur_history);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGQUIT, &(struct sigaction){ .sa_handler = SIG_IGN }, NULL);
+	sigaction(SIGTSTP, &(struct sigaction){ .sa_handler = SIG_IGN }, NULL);
+	/* the signals stay blocked except while waiting for a key (ppoll),
+	 * so none is missed between the check and the wait */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGWINCH);
+
+	while (!sh->quit && !at_eof) {
+		char *prompt = prompt_make(sh);
+
+		line_done = false;
+		rl_callback_handler_install(prompt, on_line);
+		free(prompt);
+		while (!line_done && !at_eof) {
+			int r = ppoll(&pfd, 1, NULL, &waitmask);
+
+			if (got_winch) {
+				got_winch = 0;
+				rl_resize_terminal();
+			}
+			if (got_sigint) {
+				/* Ctrl-C at the prompt: drop the line, as bash does */
+				got_sigint = 0;
+				rl_free_line_state();
+				rl_callback_sigcleanup();
+				rl_crlf();
+				rl_replace_line("", 0);
+				rl_on_new_line();
+				rl_redisplay();
+				continue;
+			}
+			if (r > 0)
+				rl_callback_read_char();
+			else if (r < 0 && errno != EINTR)
+				at_eof = true;
+		}
+	}
+	rl_callback_handler_remove();
+	if (cur_history) {
+		history_truncate_file(cur_history, 2000);
+		free(cur_history);
+	}
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	return sh->quit ? sh->exit_status : sh->status;
+}

@@ -1,0 +1,108 @@
+#define _GNU_SOURCE
+#include "sys/sys.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifdef __has_include
+#if __has_include(<linux/nsfs.h>)
+#include <linux/nsfs.h>
+#endif
+#endif
+
+/* The values are part of the kernel ABI (include/uapi/linux/nsfs.h). */
+#ifndef NSIO
+#define NSIO 0xb7
+#endif
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO(NSIO, 0x1)
+#endif
+#ifndef NS_GET_PARENT
+#define NS_GET_PARENT _IO(NSIO, 0x2)
+#endif
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO(NSIO, 0x3)
+#endif
+#ifndef NS_GET_OWNER_UID
+#define NS_GET_OWNER_UID _IO(NSIO, 0x4)
+#endif
+
+int
+sys_ns_get_userns(int nsfd)
+{
+	/* The kernel returns the new fd with O_CLOEXEC already set. */
+	return ioctl(nsfd, NS_GET_USERNS);
+}
+
+int
+sys_ns_get_parent(int nsfd)
+{
+	return ioctl(nsfd, NS_GET_PARENT);
+}
+
+int
+sys_ns_get_nstype(int nsfd)
+{
+	return ioctl(nsfd, NS_GET_NSTYPE);
+}
+
+int
+sys_ns_get_owner_uid(int nsfd, uid_t *uid)
+{
+	return ioctl(nsfd, NS_GET_OWNER_UID, uid);
+}
+
+int
+sys_pidfd_open(pid_t pid, unsigned int flags)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, flags);
+#else
+	(void)pid;
+	(void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int
+sys_close_range(unsigned int first, unsigned int last)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, first, last, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+#endif
+	/* Before Linux 5.9: close what /proc/self/fd lists. */
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		long fd = strtol(e->d_name, NULL, 10);
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
+			continue;
+		if ((unsigned long)fd >= first && (unsigned long)fd <= last)
+			close((int)fd);
+	}
+	closedir(d);
+	return 0;
+}
+
+unsigned long
+sys_fd_ino(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	return st.st_ino;
+}

@@ -1,0 +1,25 @@
+/* Thin wrappers over syscalls and ioctls glibc lacks or hides. No policy here:
+ * each returns what the kernel returned (-1 and errno on failure), with
+ * ENOSYS/ENOTTY where the running kernel is too old. */
+#ifndef NSX_SYS_H
+#define NSX_SYS_H
+
+#include <sys/types.h>
+
+/* nsfs ioctls (Linux 4.9; NS_GET_NSTYPE and NS_GET_OWNER_UID 4.11).
+ * Each returns a new O_CLOEXEC fd (or a value), -1 on error. */
+int sys_ns_get_userns(int nsfd);
+int sys_ns_get_parent(int nsfd);
+int sys_ns_get_nstype(int nsfd);			/* CLONE_NEW* */
+int sys_ns_get_owner_uid(int nsfd, uid_t *uid);	/* user ns fds only */
+
+/* pidfd_open(2), Linux 5.3. */
+int sys_pidfd_open(pid_t pid, unsigned int flags);
+
+/* close_range(2), Linux 5.9; falls back to closing one by one. */
+int sys_close_range(unsigned int first, unsigned int last);
+
+/* Inode of an open file, 0 on error. */
+unsigned long sys_fd_ino(int fd);
+
+#endif
