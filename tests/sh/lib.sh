@@ -1,0 +1,74 @@
+# TAP helpers for the shell tests. Source it: . "$(dirname "$0")/lib.sh"
+# NSX: the binary under test (set by make test); NSX_MUST_WORK=1 turns skips
+# into failures (CI).
+set -u
+NSX=${NSX:-$(cd "$(dirname "$0")/../.." && pwd)/nsx}
+TAP_N=0
+TAP_FAILED=0
+CLEANUP=()
+
+ok() {	# ok COND-STATUS "description"
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_N - $2"
+	else
+		echo "not ok $TAP_N - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+check() {	# check "description" CMD...: ok when CMD succeeds
+	local d=$1; shift
+	"$@"; ok $? "$d"
+}
+
+is() {	# is GOT WANT "description"
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok $TAP_N - $3"
+	else
+		echo "not ok $TAP_N - $3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2" | head -40
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+like() {	# like GOT REGEX "description"
+	TAP_N=$((TAP_N + 1))
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		echo "ok $TAP_N - $3"
+	else
+		echo "not ok $TAP_N - $3"
+		printf '#   got: %s\n#   no match for: %s\n' "$1" "$2" | head -40
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+skip() {	# skip "reason": a failure under NSX_MUST_WORK=1
+	TAP_N=$((TAP_N + 1))
+	if [ "${NSX_MUST_WORK:-0}" = 1 ]; then
+		echo "not ok $TAP_N - needed but unavailable: $1"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	else
+		echo "ok $TAP_N # SKIP $1"
+	fi
+}
+
+need_root() {	# need_root: true when root, else a skip
+	[ "$(id -u)" = 0 ] && return 0
+	skip "needs root"; return 1
+}
+
+# Run CMD at exit, even when the test fails or is interrupted.
+on_exit() { CLEANUP+=("$*"); }
+_run_cleanup() {
+	local i
+	for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[$i]}" >/dev/null 2>&1; done
+}
+trap _run_cleanup EXIT
+trap 'exit 130' INT TERM
+
+done_testing() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
