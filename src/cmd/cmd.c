@@ -150,6 +150,8 @@ cmd_print_help(const struct nsx_cmd *cmd, FILE *out)
 		}
 		fprintf(out, "  %-26s %s\n", "-h, --help", "show this help");
 	}
+	if (cmd->help_more)
+		cmd->help_more(out);
 	if (cmd->help && *cmd->help)
 		fprintf(out, "\n%s", cmd->help);
 }

@@ -47,6 +47,7 @@ struct nsx_cmd {
 	const char *summary;	/* one line, for `help` */
 	const char *usage;	/* "ls [options] [NSID]" */
 	const char *help;	/* what it does, then examples */
+	void (*help_more)(FILE *out);	/* generated help (column lists) */
 	const struct nsx_opt *opts;	/* terminated by { NULL } */
 	enum nsx_comp args;	/* what positional arguments are */
 	int (*run)(struct nsx_shell *sh, int argc, char **argv);

@@ -129,6 +129,14 @@ struct ls {
 	size_t nuser;
 };
 
+static void
+ls_help_columns(FILE *out)
+{
+	fputs("\nColumns (lsns's, then nsx's own NTASKS and HELDBY):\n", out);
+	for (int i = 0; i < NCOLS; i++)
+		fprintf(out, "  %-8s %s\n", ls_cols[i].name, ls_cols[i].help);
+}
+
 const char *
 ls_column_name(size_t i)
 {
@@ -183,8 +191,9 @@ parse_columns(struct ls *ls, const char *arg)
 	return 0;
 }
 
+/* quiet: only probe (`-T owner` given as a separate word), print nothing */
 static int
-parse_tree(struct ls *ls, const char *arg)
+parse_tree(struct ls *ls, const char *arg, bool quiet)
 {
 	static const struct { const char *name; enum tree t; } trees[] = {
 		{ "owner", TREE_OWNER }, { "parent", TREE_PARENT }, { "process", TREE_PROCESS },
@@ -201,6 +210,8 @@ parse_tree(struct ls *ls, const char *arg)
 			ls->tree = trees[i].t;
 			return 0;
 		}
+	if (quiet)
+		return -1;
 	return cmd_fail(&cmd_ls, "unknown tree type '%s' (owner parent process)", arg);
 }
 
@@ -271,7 +282,7 @@ ls_parse(struct ls *ls, int argc, char **argv)
 			break;
 		}
 		case 'T':
-			if (parse_tree(ls, g.optarg))
+			if (parse_tree(ls, g.optarg, false))
 				return 1;
 			tree_bare = !g.optarg;
 			break;
@@ -286,7 +297,7 @@ ls_parse(struct ls *ls, int argc, char **argv)
 		}
 	}
 	/* `ls -T owner`: lsns would read "owner" as a namespace; accept it */
-	if (tree_bare && g.optind < argc && parse_tree(ls, argv[g.optind]) == 0)
+	if (tree_bare && g.optind < argc && parse_tree(ls, argv[g.optind], true) == 0)
 		g.optind++;
 	else if (tree_bare)
 		ls->tree = TREE_OWNER;
@@ -586,8 +597,8 @@ tree_parent(struct ls *ls, struct libscols_table *tab, struct nsx_ns *ns, int de
 
 	if (ls->tree == TREE_OWNER)
 		up = ns->owner;
-	else if (ls->tree == TREE_PARENT)
-		up = (ns->type == NSX_PID || ns->type == NSX_USER) && ns->parent ? ns->parent : ns->owner;
+	else if (ls->tree == TREE_PARENT && (ns->type == NSX_PID || ns->type == NSX_USER))
+		up = ns->parent;	/* lsns: the other types have no parent: top level */
 	if (!up || up == ns->ino || !(r = model_ns(&ls->m, up)))
 		return NULL;
 	if (!ls->ns_line[ns_index(ls, r)] && row_wanted(ls, r) && depth < 64)
@@ -799,9 +810,6 @@ const struct nsx_cmd cmd_ls = {
 	"pid_for_children/time_for_children keeps them alive; -T owner and -T parent\n"
 	"add the process-less ancestors. The HELDBY column says what keeps each alive.\n"
 	"\n"
-	"Columns:\n"
-	"  NS NTASKS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS HELDBY\n"
-	"\n"
 	"Examples:\n"
 	"  ls                      every namespace, as a process tree\n"
 	"  ls -t net -t uts        network and UTS namespaces only\n"
@@ -811,6 +819,7 @@ const struct nsx_cmd cmd_ls = {
 	"  ls -o +HELDBY -P        namespaces with no process, and what holds them\n"
 	"  ls 4026531836           the processes in namespace 4026531836\n",
 	.opts = ls_opts,
+	.help_more = ls_help_columns,
 	.args = COMP_NSID,
 	.run = ls_run,
 };

@@ -66,6 +66,8 @@ open_holder(const struct nsx_model *m, const struct nsx_ns *ns, const struct nsx
 		 * of a process that lives there */
 		rep = mntns_rep(m, h->mntns);
 		if (!rep)
+			rep = h->pid;	/* mnt not scanned: the pid it was read through */
+		if (!rep)
 			return -1;
 		snprintf(path, sizeof(path), "%d/root%s", (int)rep, h->path);
 		return open_verified(m->procfd, path, ns->ino);
@@ -262,15 +264,23 @@ scan_mountinfo(struct nsx_model *m, unsigned long mntns, pid_t rep)
 void
 model_scan_mounts(struct nsx_model *m)
 {
-	size_t n = m->nns;
+	unsigned long *seen = xcalloc(m->nprocs + 1, sizeof(*seen));
+	size_t nseen = 0;
 
-	/* every mount namespace known so far, through its lowest process */
-	for (size_t i = 0; i < n; i++) {
-		struct nsx_ns *ns = m->nsv[i];
+	/* every mount namespace, through its lowest process (procs are in pid
+	 * order); from the procs, not m->nsv: mnt need not be a scanned type */
+	for (size_t i = 0; i < m->nprocs; i++) {
+		unsigned long mnt = m->procs[i].ns[NSX_MNT];
+		size_t j;
 
-		if (ns->type == NSX_MNT && ns->rep)
-			scan_mountinfo(m, ns->ino, ns->rep);
+		for (j = 0; j < nseen && seen[j] != mnt; j++)
+			;
+		if (!mnt || j < nseen)
+			continue;
+		seen[nseen++] = mnt;
+		scan_mountinfo(m, mnt, m->procs[i].pid);
 	}
+	free(seen);
 }
 
 /* ---- how it is held, in words ---- */

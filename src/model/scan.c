@@ -209,7 +209,7 @@ scan_threads(struct worker *w, struct nsx_proc *p, char *path, size_t plen)
 	pid_t *tids;
 	size_t n;
 
-	strcpy(path + plen, "task");
+	strcpy(path + plen, "task/");
 	if (list_numeric(w->m->procfd, path, &tids, &n) < 0)
 		return;
 	p->ntasks = (unsigned)n;
@@ -378,7 +378,7 @@ merge_procs(struct nsx_model *m)
 		for (int t = 0; t < NSX_NTYPES; t++) {
 			struct nsx_ns *ns;
 
-			if (!p->ns[t])
+			if (!p->ns[t] || !(m->types & (1u << t)))
 				continue;
 			ns = model_ns_add(m, t, p->ns[t]);
 			ns->nprocs++;
@@ -492,6 +492,9 @@ model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *e
 	pid_t *pids;
 	size_t n;
 	int rc, nt;
+	/* nsfs mounts are found through each mount namespace: read the mnt
+	 * links even when mnt is not a wanted type (ls -t net) */
+	unsigned rtypes = types | ((want & SCAN_MOUNTS) ? 1u << NSX_MNT : 0);
 
 	model_reset(m);
 	m->types = types;
@@ -516,7 +519,7 @@ model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *e
 
 		memset(w, 0, sizeof(w));
 		for (int i = 0; i < nt; i++) {
-			w[i] = (struct worker){ .m = m, .types = types, .want = want,
+			w[i] = (struct worker){ .m = m, .types = rtypes, .want = want,
 						.first = (size_t)i, .step = (size_t)nt };
 			if (i == 0 || pthread_create(&tid[i], NULL, worker_run, &w[i]) != 0) {
 				/* no thread: this one does the share itself */
