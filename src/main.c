@@ -103,7 +103,8 @@ main(int argc, char **argv)
 		}
 		return repl_run_argv(&sh, argc - i, argv + i);
 	}
-	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+	/* stdin decides, as for sh: `nsx | less` is still interactive */
+	if (isatty(STDIN_FILENO)) {
 		sh.interactive = true;
 		return repl_interactive(&sh);
 	}

@@ -34,52 +34,35 @@ cmd_fail(const struct nsx_cmd *cmd, const char *fmt, ...)
 	return 1;
 }
 
-struct getopt_tables {
-	struct option *lopts;
-	char *sopts;
-};
+/* getopt_long's tables for one command, built when its parsing starts. One
+ * set is enough: a command parses its arguments to the end before anything
+ * else runs, and static storage cannot leak on an early error return. */
+static struct option g_lopts[64];
+static char g_sopts[3 * 64 + 4];
 
-static struct getopt_tables *
+static void
 tables_build(const struct nsx_cmd *cmd)
 {
-	struct getopt_tables *t = xcalloc(1, sizeof(*t));
 	size_t n = 0, ls = 0;
 
-	for (const struct nsx_opt *o = cmd->opts; o && o->lname; o++)
-		n++;
-	t->lopts = xcalloc(n + 2, sizeof(*t->lopts));
-	t->sopts = xcalloc(3 * n + 8, 1);
-	t->sopts[ls++] = ':';	/* report a missing argument as ':' */
-	n = 0;
-	for (const struct nsx_opt *o = cmd->opts; o && o->lname; o++) {
+	g_sopts[ls++] = ':';	/* report a missing argument as ':' */
+	for (const struct nsx_opt *o = cmd->opts; o && o->lname && n + 2 < ARRAY_SIZE(g_lopts); o++) {
 		int has = o->arg == ARG_NONE ? no_argument :
 			  o->arg == ARG_REQUIRED ? required_argument : optional_argument;
 
-		t->lopts[n++] = (struct option){ o->lname, has, NULL, o->sname };
+		g_lopts[n++] = (struct option){ o->lname, has, NULL, o->sname };
 		if (o->sname > 0 && o->sname < 256) {
-			t->sopts[ls++] = (char)o->sname;
+			g_sopts[ls++] = (char)o->sname;
 			if (o->arg != ARG_NONE)
-				t->sopts[ls++] = ':';
+				g_sopts[ls++] = ':';
 			if (o->arg == ARG_OPTIONAL)
-				t->sopts[ls++] = ':';
+				g_sopts[ls++] = ':';
 		}
 	}
-	t->lopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	t->sopts[ls++] = 'h';
-	return t;
-}
-
-void
-cmd_getopt_done(struct cmd_getopt *g)
-{
-	struct getopt_tables *t = g->priv;
-
-	if (t) {
-		free(t->lopts);
-		free(t->sopts);
-		free(t);
-	}
-	g->priv = NULL;
+	g_lopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	g_lopts[n] = (struct option){ 0 };
+	g_sopts[ls++] = 'h';
+	g_sopts[ls] = '\0';
 }
 
 static const char *
@@ -98,23 +81,19 @@ opt_display(char **argv, int idx, int optopt_c)
 int
 cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_getopt *g)
 {
-	struct getopt_tables *t;
 	int c;
 
 	if (!g->started) {
-		g->priv = tables_build(cmd);
+		tables_build(cmd);
 		g->started = true;
 		optind = 0;	/* GNU: reinitialise, the REPL parses many times */
 	}
-	t = g->priv;
 	opterr = 0;
-	c = getopt_long(argc, argv, t->sopts, t->lopts, NULL);
+	c = getopt_long(argc, argv, g_sopts, g_lopts, NULL);
 	g->optind = optind;
 	g->optarg = optarg;
-	if (c == -1) {
-		cmd_getopt_done(g);
+	if (c == -1)
 		return -1;
-	}
 	if (c == '?' || c == ':') {
 		const char *what = opt_display(argv, optind - 1, optopt);
 
@@ -122,7 +101,6 @@ cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_getopt *
 			cmd_fail(cmd, "unknown option '%s' (see 'help %s')", what, cmd->name);
 		else
 			cmd_fail(cmd, "option '%s' needs an argument (see 'help %s')", what, cmd->name);
-		cmd_getopt_done(g);
 		return '?';
 	}
 	return c;

@@ -57,17 +57,16 @@ extern const struct nsx_cmd *const nsx_commands[];
 
 const struct nsx_cmd *cmd_find(const char *name);
 
-/* getopt_long over a command's option table. Call with *state zeroed.
- * Returns the option's sname, -1 at the end, or '?' after printing one
- * error line (unknown option, missing argument). */
+/* getopt_long over a command's option table (plus -h/--help). Call with
+ * *g zeroed. Returns the option's sname, -1 at the end, or '?' after
+ * printing one error line (unknown option, missing argument). Nothing to
+ * free: a command may return at any point. */
 struct cmd_getopt {
 	int optind;
 	const char *optarg;
 	bool started;
-	void *priv;
 };
 int cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_getopt *g);
-void cmd_getopt_done(struct cmd_getopt *g);
 
 /* Print `help CMD` text (usage, description, options, examples). */
 void cmd_print_help(const struct nsx_cmd *cmd, FILE *out);

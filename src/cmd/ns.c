@@ -113,7 +113,6 @@ ns_run(struct nsx_shell *sh, int argc, char **argv)
 		case 'J': json = true; break;
 		case OPT_PROC_ROOT: proc_root = g.optarg; break;
 		case 'h':
-			cmd_getopt_done(&g);
 			cmd_print_help(&cmd_ns, stdout);
 			return 0;
 		default:

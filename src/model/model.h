@@ -27,6 +27,7 @@ struct nsx_proc {
 	uid_t uid;		/* valid when have_uid */
 	bool have_uid;
 	unsigned ntasks;	/* with SCAN_THREADS */
+	char *cmdline;		/* cached by model_proc_command, NULL until read */
 	unsigned long ns[NSX_NTYPES];	/* inode, 0 when not read */
 	unsigned long pid_children;	/* with SCAN_CHILDREN */
 	unsigned long time_children;
@@ -128,6 +129,14 @@ int model_proc_uid(const struct nsx_model *m, struct nsx_proc *p, uid_t *uid);
 /* Command line with NULs as spaces, or the comm name; malloc'ed, NULL if gone. */
 char *model_proc_cmdline(const struct nsx_model *m, pid_t pid);
 char *model_proc_comm(const struct nsx_model *m, pid_t pid);
+/* model_proc_cmdline, read once per scan and kept ("" when gone). */
+const char *model_proc_command(const struct nsx_model *m, struct nsx_proc *p);
+
+/* What model_prefetch reads, in parallel, for a set of processes. */
+enum { PREFETCH_CMDLINE = 1 << 0, PREFETCH_UID = 1 << 1, PREFETCH_PPID = 1 << 2 };
+/* Read those facts of n processes with the scan's threads: the rows a
+ * command shows then cost no serial reads. */
+void model_prefetch(const struct nsx_model *m, struct nsx_proc **procs, size_t n, unsigned what);
 
 /* The netns id of a net namespace as seen from ours: >= 0, -1 when not
  * assigned, -2 when it cannot be told. */

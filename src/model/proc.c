@@ -95,24 +95,32 @@ model_proc_comm(const struct nsx_model *m, pid_t pid)
 char *
 model_proc_cmdline(const struct nsx_model *m, pid_t pid)
 {
-	char path[32];
-	char *buf = xmalloc(BUFSIZ);
+	char path[32], buf[BUFSIZ];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%d/cmdline", (int)pid);
-	n = proc_read(m->procfd, path, buf, BUFSIZ);
-	if (n <= 0) {
-		/* kernel threads and zombies have an empty cmdline */
-		free(buf);
+	n = proc_read(m->procfd, path, buf, sizeof(buf));
+	/* kernel threads and zombies have an empty cmdline: their comm it is */
+	if (n <= 0)
 		return model_proc_comm(m, pid);
-	}
 	while (n > 0 && buf[n - 1] == '\0')
 		n--;
 	for (ssize_t i = 0; i < n; i++)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	buf[n] = '\0';
-	return buf;
+	return xstrdup(buf);
+}
+
+const char *
+model_proc_command(const struct nsx_model *m, struct nsx_proc *p)
+{
+	if (!p->cmdline) {
+		p->cmdline = model_proc_cmdline(m, p->pid);
+		if (!p->cmdline)
+			p->cmdline = xstrdup("");
+	}
+	return p->cmdline;
 }
 
 int

@@ -132,19 +132,19 @@ read_children(struct worker *w, struct nsx_proc *p, char *path, size_t plen)
 		p->time_children = 0;
 }
 
-/* Open a directory relative to the proc root and list its numeric entries. */
-static int
-list_numeric(int dirfd, const char *path, pid_t **out, size_t *n)
+/* List the numeric entries of an open directory. Every syscall counts here
+ * (a readlink of an ns link costs ~5us in a VM): procfs fills the whole
+ * buffer while entries remain, so a reply that leaves room for another
+ * entry was the last one and the end-of-directory call is skipped. */
+static void
+list_numeric_fd(int fd, bool procfs, pid_t **out, size_t *n)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char buf[8192];
+	char buf[16384];
 	size_t cap = 0;
 	long got;
 
 	*out = NULL;
 	*n = 0;
-	if (fd < 0)
-		return -errno;
 	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < got;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + off);
@@ -164,7 +164,22 @@ list_numeric(int dirfd, const char *path, pid_t **out, size_t *n)
 			}
 			(*out)[(*n)++] = (pid_t)v;
 		}
+		if (procfs && (size_t)got + 2 * sizeof(struct dirent64) + 256 < sizeof(buf))
+			break;
 	}
+}
+
+/* Open a directory relative to dirfd and list its numeric entries. */
+static int
+list_numeric(int dirfd, const char *path, bool procfs, pid_t **out, size_t *n)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return -errno;
+	list_numeric_fd(fd, procfs, out, n);
 	close(fd);
 	return 0;
 }
@@ -180,7 +195,8 @@ scan_fds(struct worker *w, struct nsx_proc *p, char *path, size_t plen)
 	dfd = openat(w->m->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return;
-	if (list_numeric(dfd, ".", &fds, &n) == 0) {
+	list_numeric_fd(dfd, w->m->real_proc, &fds, &n);
+	{
 		for (size_t i = 0; i < n; i++) {
 			char name[16];
 			char buf[64];
@@ -210,7 +226,7 @@ scan_threads(struct worker *w, struct nsx_proc *p, char *path, size_t plen)
 	size_t n;
 
 	strcpy(path + plen, "task/");
-	if (list_numeric(w->m->procfd, path, &tids, &n) < 0)
+	if (list_numeric(w->m->procfd, path, w->m->real_proc, &tids, &n) < 0)
 		return;
 	p->ntasks = (unsigned)n;
 	for (size_t i = 0; i < n; i++) {
@@ -265,14 +281,14 @@ worker_run(void *arg)
 }
 
 static int
-nthreads_for(const struct nsx_model *m)
+nthreads_for(const struct nsx_model *m, size_t items, size_t min_items)
 {
 	long cpus;
 
 	if (m->nthreads > 0)
 		return m->nthreads;
 	/* A thread costs ~50us to start: not worth it for small machines. */
-	if (m->nprocs < 400)
+	if (items < min_items)
 		return 1;
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cpus < 1)
@@ -476,6 +492,8 @@ model_reset(struct nsx_model *m)
 		}
 		free(m->nsv[i]);
 	}
+	for (size_t i = 0; i < m->nprocs; i++)
+		free(m->procs[i].cmdline);
 	free(m->nsv);
 	free(m->htab);
 	free(m->procs);
@@ -499,7 +517,7 @@ model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *e
 	model_reset(m);
 	m->types = types;
 	m->want = want;
-	rc = list_numeric(m->procfd, ".", &pids, &n);
+	rc = list_numeric(m->procfd, ".", m->real_proc, &pids, &n);
 	if (rc < 0)
 		return nsx_error(err, -rc, "cannot list %s: %s", m->proc_root, strerror(-rc));
 	/* /proc lists in pid order, a fixture directory need not */
@@ -512,7 +530,7 @@ model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *e
 	m->nprocs = n;
 	free(pids);
 
-	nt = nthreads_for(m);
+	nt = nthreads_for(m, m->nprocs, 400);
 	{
 		struct worker w[nt];
 		pthread_t tid[nt];
@@ -607,4 +625,52 @@ model_close(struct nsx_model *m)
 	free(m->proc_root);
 	memset(m, 0, sizeof(*m));
 	m->procfd = m->nlfd = -1;
+}
+
+/* ---- reading the facts rows show, in parallel ---- */
+
+struct prefetch {
+	const struct nsx_model *m;
+	struct nsx_proc **procs;
+	size_t n, first, step;
+	unsigned what;
+};
+
+static void *
+prefetch_run(void *arg)
+{
+	struct prefetch *f = arg;
+
+	for (size_t i = f->first; i < f->n; i += f->step) {
+		struct nsx_proc *p = f->procs[i];
+		uid_t uid;
+
+		if (f->what & PREFETCH_CMDLINE)
+			model_proc_command(f->m, p);
+		if (f->what & PREFETCH_UID)
+			model_proc_uid(f->m, p, &uid);
+		if (f->what & PREFETCH_PPID)
+			model_proc_ppid(f->m, p);
+	}
+	return NULL;
+}
+
+void
+model_prefetch(const struct nsx_model *m, struct nsx_proc **procs, size_t n, unsigned what)
+{
+	int nt = nthreads_for(m, n, 64);
+	struct prefetch f[nt];
+	pthread_t tid[nt];
+	bool started[nt];
+
+	for (int i = 0; i < nt; i++) {
+		f[i] = (struct prefetch){ m, procs, n, (size_t)i, (size_t)nt, what };
+		started[i] = i > 0 && pthread_create(&tid[i], NULL, prefetch_run, &f[i]) == 0;
+	}
+	for (int i = 0; i < nt; i++)
+		if (!started[i])
+			prefetch_run(&f[i]);
+	for (int i = 1; i < nt; i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
 }

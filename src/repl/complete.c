@@ -140,11 +140,19 @@ opt_by_word(const struct nsx_cmd *cmd, const char *w)
 	return NULL;
 }
 
-/* Show PIDs with their command names: "1234 sleep". */
+/* Show PIDs with their command names: "1234 sleep", as many to a row as
+ * the terminal holds. A comm is cut to 15 characters, the kernel's own
+ * limit for tasks: kernel workers show longer names ("kworker/u8:3-events_
+ * unbound") that would break the columns. */
 static void
 show_pid_matches(char **matches, int n, int maxlen)
 {
+	enum { COLW = 7 + 1 + 15 + 2 };
+	int rows, cols, per_row;
+
 	(void)maxlen;
+	rl_get_screen_size(&rows, &cols);
+	per_row = cols / COLW > 0 ? cols / COLW : 1;
 	rl_crlf();
 	for (int i = 1; i <= n; i++) {
 		char path[64], comm[64] = "";
@@ -156,7 +164,10 @@ show_pid_matches(char **matches, int n, int maxlen)
 				comm[strcspn(comm, "\n")] = '\0';
 			fclose(f);
 		}
-		printf("%7s %-16s%s", matches[i], comm, i % 4 == 0 || i == n ? "\n" : "  ");
+		if (i % per_row == 0 || i == n)
+			fprintf(rl_outstream, "%7s %.15s\n", matches[i], comm);
+		else
+			fprintf(rl_outstream, "%7s %-15.15s  ", matches[i], comm);
 	}
 	rl_forced_update_display();
 }
@@ -190,6 +201,7 @@ nsx_complete(const char *text, int start, int end)
 	cand_prefix = NULL;
 	rl_completion_append_character = ' ';
 	rl_completion_display_matches_hook = NULL;
+	rl_sort_completion_matches = 1;
 	if (nw == 0) {
 		/* a command name; files and programs otherwise */
 		add_kind(COMP_COMMAND);
@@ -227,6 +239,12 @@ nsx_complete(const char *text, int start, int end)
 			o = opt_by_word(cmd, name);
 			snprintf(prefix, sizeof(prefix), "%.*s", (int)n, text);
 			cand_prefix = prefix;
+		} else if (o && o->arg == ARG_OPTIONAL) {
+			/* `ls -T own<Tab>`: the word after an option with an
+			 * optional argument may be that argument (ls reads
+			 * `-T owner` so) or a positional one: offer both */
+			add_kind(o->comp);
+			o = NULL;
 		} else if (!(o && o->arg == ARG_REQUIRED))
 			o = NULL;
 		if (o)
@@ -245,8 +263,12 @@ nsx_complete(const char *text, int start, int end)
 			goto out;
 		}
 		add_kind(kind);
-		if (showing_pids)
+		if (showing_pids) {
 			rl_completion_display_matches_hook = show_pid_matches;
+			/* /proc lists PIDs in numeric order; readline's sort
+			 * would give 1 10 100 2 */
+			rl_sort_completion_matches = 0;
+		}
 	}
 	res = rl_completion_matches(text, cand_gen);
 	if (!res)

@@ -4,6 +4,7 @@
 #include "repl/repl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -73,6 +74,17 @@ repl_script(struct nsx_shell *sh, FILE *in)
 
 /* ---- history ---- */
 
+/* append_history() opens the file without O_CREAT: a first run would
+ * never save a line. Private, like the directory. */
+static void
+history_create(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		close(fd);
+}
+
 static char *
 history_path(void)
 {
@@ -97,6 +109,7 @@ history_path(void)
 	mkdir(dir, 0700);
 	path = xasprintf("%s/history", dir);
 	free(dir);
+	history_create(path);
 	return path;
 }
 
@@ -136,7 +149,7 @@ on_line(char *line)
 	if (!line) {
 		/* Ctrl-D on an empty line */
 		at_eof = true;
-		putchar('\n');
+		fputc('\n', rl_outstream);
 		return;
 	}
 	if (*line) {
@@ -159,6 +172,10 @@ repl_interactive(struct nsx_shell *sh)
 	cur_sh = sh;
 	cur_history = history_path();
 	rl_readline_name = "nsx";
+	/* `nsx | tee log`: the prompt and the echo go to the terminal, as
+	 * bash does, and only the commands' output into the pipe */
+	if (!isatty(STDOUT_FILENO))
+		rl_outstream = stderr;
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
 	complete_init();

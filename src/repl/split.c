@@ -90,12 +90,15 @@ line_split(const char *s, struct line *out, struct nsx_err *err)
 			while (*p == ' ' || *p == '\t')
 				p++;
 			c = *p;
-			if (c == '!' && p[1] && p[1] != ' ' && p[1] != '=') {
+			if (c == '!' && p[1] && p[1] != ' ' && p[1] != '\t' && p[1] != '=') {
 				sg.external = true;
 				p++;
 				c = *p;
 			}
 			start = p;
+			/* `! cmd` is sh's negation: sh runs it */
+			if (c == '!' && (p[1] == ' ' || p[1] == '\t'))
+				sg.shell = true;
 			if (c && is_compound(p)) {
 				/* the rest of the line is one sh command */
 				sg.shell = true;
@@ -103,9 +106,12 @@ line_split(const char *s, struct line *out, struct nsx_err *err)
 				break;
 			}
 		}
-		if (c == '\0' || ((c == ';' || c == '\n') && 1)) {
-			if (inword)
+		if (c == '\0' || c == ';' || c == '\n') {
+			if (inword) {
+				if (sg.argc == 0 && is_assignment(wstart, (size_t)(p - wstart)))
+					sg.shell = true;
 				seg_push_word(&sg, &w);
+			}
 			inword = false;
 			line_add(out, &sg, start, p);
 			start = NULL;

@@ -185,6 +185,8 @@ shell_syntax(void)
 		{ "FOO=1 env", "an assignment before a command" },
 		{ "_x9=a b", "an assignment with _ and digits" },
 		{ "(cd /; ls)", "a subshell" },
+		{ "FOO=1", "an assignment alone" },
+		{ "! false", "sh negation" },
 		{ "echo $(id)", "command substitution" },
 	};
 	static const char *const not_sh[] = {
