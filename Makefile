@@ -39,18 +39,24 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.t)
 all: nsx
 
 nsx: $(BUILD)/nsx
-	cp $< $@
+	@cp $< $@
+
+# `make V=1` shows the full compiler command lines
+Q := $(if $(V),,@)
 
 $(BUILD)/nsx: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NSX_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NSX_LIBS)
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(NSX_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(NSX_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%.t: tests/unit/%.c tests/tap.h $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(NSX_CFLAGS) -Itests $(CFLAGS) -o $@ $< $(LIBOBJS) $(NSX_LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(NSX_CFLAGS) -Itests $(CFLAGS) -o $@ $< $(LIBOBJS) $(NSX_LIBS)
 
 # Installs only what is missing; does nothing when everything is there.
 deps:
@@ -94,7 +100,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/nsx/lessons
 	install -m 0755 nsx $(DESTDIR)$(BINDIR)/nsx
-	cp -R lessons/. $(DESTDIR)$(DATADIR)/nsx/lessons/
+	cd lessons && find . -type f ! -name '.*' -exec install -D -m 0644 {} $(DESTDIR)$(DATADIR)/nsx/lessons/{} \;
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/nsx

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "cmd/cmd.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,21 @@ cmd_find(const char *name)
 		if (strcmp(nsx_commands[i]->name, name) == 0)
 			return nsx_commands[i];
 	return NULL;
+}
+
+int
+cmd_parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	/* PID_MAX_LIMIT: 4194304 on 64-bit kernels */
+	if (errno || end == s || *end || v <= 0 || v > 4194304)
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
 }
 
 int

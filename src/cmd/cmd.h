@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "model/nstype.h"
 
@@ -67,6 +68,10 @@ struct cmd_getopt {
 	bool started;
 };
 int cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_getopt *g);
+
+/* A PID argument: a positive decimal number within the kernel's limit.
+ * Returns 0, or -1 when it is not one. */
+int cmd_parse_pid(const char *s, pid_t *pid);
 
 /* Print `help CMD` text (usage, description, options, examples). */
 void cmd_print_help(const struct nsx_cmd *cmd, FILE *out);

@@ -215,20 +215,6 @@ parse_tree(struct ls *ls, const char *arg, bool quiet)
 	return cmd_fail(&cmd_ls, "unknown tree type '%s' (owner parent process)", arg);
 }
 
-static int
-parse_pid(const char *s, pid_t *pid)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > 4194304)
-		return -1;
-	*pid = (pid_t)v;
-	return 0;
-}
-
 /* "4026531836" or "net:[4026531836]" */
 static int
 parse_nsid(const char *s, unsigned long *ino)
@@ -266,7 +252,7 @@ ls_parse(struct ls *ls, int argc, char **argv)
 		case OPT_OUTPUT_ALL: output_all = true; break;
 		case 'P': ls->persistent = true; break;
 		case 'p':
-			if (parse_pid(g.optarg, &ls->task) < 0)
+			if (cmd_parse_pid(g.optarg, &ls->task) < 0)
 				return cmd_fail(&cmd_ls, "invalid PID '%s' (a positive number)", g.optarg);
 			break;
 		case 'r': ls->raw = ls->nowrap = true; break;
@@ -692,7 +678,7 @@ print_notes(struct ls *ls)
 	const struct nsx_model *m = &ls->m;
 	char van[64] = "";
 
-	/* one line for both (issue 3: "in one line after the table") */
+	/* one line after the table, however many kinds of trouble */
 	if (m->vanished)
 		snprintf(van, sizeof(van), "%u process%s vanished during the scan",
 			 m->vanished, m->vanished == 1 ? "" : "es");

@@ -120,17 +120,11 @@ ns_run(struct nsx_shell *sh, int argc, char **argv)
 		}
 	}
 	if (g.optind < argc) {
-		char *end;
-		long v;
-
 		if (g.optind + 1 < argc)
 			return cmd_fail(&cmd_ns, "too many arguments: '%s' (one PID at most)",
 					argv[g.optind + 1]);
-		errno = 0;
-		v = strtol(argv[g.optind], &end, 10);
-		if (errno || end == argv[g.optind] || *end || v <= 0 || v > 4194304)
+		if (cmd_parse_pid(argv[g.optind], &pid) < 0)
 			return cmd_fail(&cmd_ns, "invalid PID '%s' (a positive number)", argv[g.optind]);
-		pid = (pid_t)v;
 	}
 	if (model_open(&m, proc_root, &err) < 0) {
 		nsx_err_print("ns", &err);
