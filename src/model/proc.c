@@ -29,9 +29,11 @@ proc_read(int procfd, const char *path, char *buf, size_t size)
 			close(fd);
 			return -e;
 		}
-		if (n == 0)
-			break;
 		len += (size_t)n;
+		/* /proc's stat, cmdline and comm give all they have in one read:
+		 * a short read is the end, no second call to learn it */
+		if ((size_t)n < size - 1 - (len - (size_t)n))
+			break;
 	}
 	close(fd);
 	buf[len] = '\0';
