@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -35,16 +36,30 @@ static void
 shell_init(struct nsx_shell *sh)
 {
 	struct nsx_err err;
-	int fd;
+	void *shared;
 
 	memset(sh, 0, sizeof(*sh));
 	/* where nsx started: what `ns` compares with when PID 1 is unreadable,
-	 * and what later levels are shown against */
-	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		proc_ns_inodes(fd, getpid(), sh->start_ns, &err);
-		close(fd);
-	}
+	 * what the prompt of later levels is shown against, and the /proc
+	 * through which levels see their PIDs as the start sees them */
+	sh->start_procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sh->start_procfd >= 0)
+		proc_ns_inodes(sh->start_procfd, getpid(), sh->start_ns, &err);
+	sh->levels[0].pid_start = sh->levels[0].pid_inner = getpid();
+	shared = mmap(NULL, (LEVEL_MAX + 1) * sizeof(size_t), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	sh->linepos = shared == MAP_FAILED ? NULL : shared;
+}
+
+/* A level that is PID 1 of its pid namespace takes every process in it
+ * along when it exits: say so before it happens. */
+static int
+shell_leave(const struct nsx_shell *sh, int status)
+{
+	if (sh->depth > 0 && sh->pid1)
+		fprintf(stderr, "nsx: leaving level %d: this shell is PID 1 of its pid namespace, "
+			"so the kernel ends every process in it\n", sh->depth);
+	return status;
 }
 
 int
@@ -94,7 +109,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		repl_run_line(&sh, cmds);
-		return sh.quit ? sh.exit_status : sh.status;
+		return shell_leave(&sh, sh.quit ? sh.exit_status : sh.status);
 	}
 	if (i < argc) {
 		if (!cmd_find(argv[i])) {
@@ -106,7 +121,7 @@ main(int argc, char **argv)
 	/* stdin decides, as for sh: `nsx | less` is still interactive */
 	if (isatty(STDIN_FILENO)) {
 		sh.interactive = true;
-		return repl_interactive(&sh);
+		return shell_leave(&sh, repl_interactive(&sh));
 	}
-	return repl_script(&sh, stdin);
+	return shell_leave(&sh, repl_script(&sh, STDIN_FILENO));
 }

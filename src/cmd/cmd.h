@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "level/level.h"
 #include "model/nstype.h"
 
 /* What an argument is, for tab completion. */
@@ -41,6 +42,17 @@ struct nsx_shell {
 	int exit_status;	/* for `exit N` */
 	unsigned long start_ns[NSX_NTYPES];	/* where nsx started */
 	const char *proc_root;	/* --proc-root given to nsx itself, or NULL */
+
+	/* levels (src/level): a forked process each, this one is levels[depth] */
+	int depth;
+	bool pid1;		/* PID 1 of its pid namespace: reaps orphans */
+	int start_procfd;	/* /proc as nsx started: PIDs as seen from there */
+	struct level_rec levels[LEVEL_MAX];
+	/* Shared by all levels (MAP_SHARED): how many segments of the current
+	 * line were run, per depth, so that a level which goes on with the
+	 * rest of a `-c 'unshare uts; hostname x; exit; hostname'` line is
+	 * not followed by its parent running the same segments again. */
+	size_t *linepos;
 };
 
 struct nsx_cmd {

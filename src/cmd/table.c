@@ -3,6 +3,8 @@
 
 extern const struct nsx_cmd cmd_ls;
 extern const struct nsx_cmd cmd_ns;
+extern const struct nsx_cmd cmd_unshare;
+extern const struct nsx_cmd cmd_levels;
 extern const struct nsx_cmd cmd_help;
 extern const struct nsx_cmd cmd_cd;
 extern const struct nsx_cmd cmd_exit;
@@ -10,6 +12,8 @@ extern const struct nsx_cmd cmd_exit;
 const struct nsx_cmd *const nsx_commands[] = {
 	&cmd_ls,
 	&cmd_ns,
+	&cmd_unshare,
+	&cmd_levels,
 	&cmd_help,
 	&cmd_cd,
 	&cmd_exit,

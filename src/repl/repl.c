@@ -42,30 +42,69 @@ repl_run_line(struct nsx_shell *sh, const char *text)
 		nsx_err_print("", &err);
 		return sh->status = 2;
 	}
+	int owner = sh->depth;
+
 	for (size_t i = 0; i < l.nsegs && !sh->quit; i++) {
 		struct seg *s = &l.segs[i];
 
+		if (sh->linepos)
+			sh->linepos[owner] = i + 1;
 		if (s->shell)
 			sh->status = exec_shell(s->text);
 		else if (s->external)
 			sh->status = exec_program(s->argv);
 		else
 			sh->status = repl_run_argv(sh, s->argc, s->argv);
+		/* a level opened here went on with this line's next segments:
+		 * back here, go on after the ones it ran */
+		if (sh->linepos && sh->depth == owner && sh->linepos[owner] > i + 1)
+			i = sh->linepos[owner] - 1;
 	}
 	line_free(&l);
 	return sh->status;
 }
 
+/* One line from fd, a byte at a time as sh reads: a level forked in the
+ * middle of a script reads on from exactly where its parent stopped, and
+ * the parent from where the level stopped. Returns the length, -1 at EOF. */
+static ssize_t
+read_line(int fd, char **buf, size_t *cap)
+{
+	size_t len = 0;
+	char c;
+
+	for (;;) {
+		ssize_t n = read(fd, &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!len)
+				return -1;
+			break;
+		}
+		if (c == '\n')
+			break;
+		if (len + 2 > *cap) {
+			*cap = *cap ? 2 * *cap : 256;
+			*buf = xrealloc(*buf, *cap);
+		}
+		(*buf)[len++] = c;
+	}
+	if (!*buf)
+		*buf = xmalloc(1);
+	(*buf)[len] = '\0';
+	return (ssize_t)len;
+}
+
 int
-repl_script(struct nsx_shell *sh, FILE *in)
+repl_script(struct nsx_shell *sh, int fd)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	ssize_t n;
 
-	while (!sh->quit && (n = getline(&line, &cap, in)) >= 0) {
-		if (n > 0 && line[n - 1] == '\n')
-			line[n - 1] = '\0';
+	while (!sh->quit && read_line(fd, &line, &cap) >= 0) {
+		level_reap(sh);
 		repl_run_line(sh, line);
 	}
 	free(line);
@@ -119,10 +158,19 @@ static char *
 prompt_make(const struct nsx_shell *sh)
 {
 	const char *sigil = geteuid() == 0 ? "#" : "$";
+	char where[160] = "", status[16] = "";
 
+	if (sh->depth > 0) {
+		char diff[64], host[65] = "";
+
+		/* nsx[2 uts,pid box]: depth, what differs from the start, hostname */
+		level_diff(sh, diff, sizeof(diff));
+		gethostname(host, sizeof(host) - 1);
+		snprintf(where, sizeof(where), "[%d%s%s %s]", sh->depth, *diff ? " " : "", diff, host);
+	}
 	if (sh->status)
-		return xasprintf("nsx (%d)%s ", sh->status, sigil);
-	return xasprintf("nsx%s ", sigil);
+		snprintf(status, sizeof(status), " (%d)", sh->status);
+	return xasprintf("nsx%s%s%s ", where, status, sigil);
 }
 
 /* ---- the readline loop (callback interface, so that signals are handled
@@ -196,8 +244,10 @@ repl_interactive(struct nsx_shell *sh)
 	sigdelset(&waitmask, SIGWINCH);
 
 	while (!sh->quit && !at_eof) {
-		char *prompt = prompt_make(sh);
+		char *prompt;
 
+		level_reap(sh);
+		prompt = prompt_make(sh);
 		line_done = false;
 		rl_callback_handler_install(prompt, on_line);
 		free(prompt);

@@ -13,7 +13,7 @@ int repl_run_argv(struct nsx_shell *sh, int argc, char **argv);
 /* Read lines from a terminal with readline until EOF or `exit`. */
 int repl_interactive(struct nsx_shell *sh);
 /* Read lines from a file (stdin not a terminal): no prompt. */
-int repl_script(struct nsx_shell *sh, FILE *in);
+int repl_script(struct nsx_shell *sh, int fd);
 
 /* Tab completion (complete.c). */
 void complete_init(void);

@@ -1,0 +1,424 @@
+/* Opening a level: fork, unshare in the child, uid/gid maps written by the
+ * parent (the only one that can do it for an unprivileged user, and the
+ * one that must run newuidmap), then the child's setup steps in the order
+ * util-linux unshare(1) uses; errors from the child come back over a socket
+ * and are printed by the parent. */
+#define _GNU_SOURCE
+#include "level/level.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "model/model.h"
+#include "util/xalloc.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* What the child tells the parent over the sync socket. */
+enum { MSG_UNSHARED = 1, MSG_READY, MSG_ERROR };
+
+struct msg {
+	int type;
+	int errnum;
+	char text[400];
+};
+
+static int
+send_msg(int fd, int type, int errnum, const char *fmt, ...)
+{
+	struct msg m = { .type = type, .errnum = errnum };
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(m.text, sizeof(m.text), fmt, ap);
+		va_end(ap);
+	}
+	return write(fd, &m, sizeof(m)) == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
+static void __attribute__((noreturn, format(printf, 3, 4)))
+child_fail(int fd, int errnum, const char *fmt, ...)
+{
+	struct msg m = { .type = MSG_ERROR, .errnum = errnum };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof(m.text), fmt, ap);
+	va_end(ap);
+	if (write(fd, &m, sizeof(m)) < 0)
+		_exit(125);
+	_exit(125);
+}
+
+static int
+write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	e = errno;
+	close(fd);
+	errno = e;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* ---- maps, written by the parent ---- */
+
+static void
+map_text(const struct idmap *m, int n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%lu %lu %lu\n",
+					m[i].inner, m[i].outer, m[i].count);
+}
+
+/* A map the kernel lets us write ourselves: as root, or one line mapping
+ * our own id. Anything else goes through the setuid newuidmap(1). */
+static bool
+map_direct(const struct idmap *m, int n, unsigned long self)
+{
+	return geteuid() == 0 || (n == 1 && m[0].count == 1 && m[0].outer == self);
+}
+
+static int
+run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct nsx_err *err)
+{
+	char *argv[3 + 3 * LEVEL_MAXMAP + 1];
+	char num[3 * LEVEL_MAXMAP + 1][24];
+	int k = 0, st;
+	pid_t c;
+
+	argv[k++] = (char *)tool;
+	snprintf(num[0], sizeof(num[0]), "%d", (int)pid);
+	argv[k++] = num[0];
+	for (int i = 0; i < n; i++) {
+		snprintf(num[1 + 3 * i], 24, "%lu", m[i].inner);
+		snprintf(num[2 + 3 * i], 24, "%lu", m[i].outer);
+		snprintf(num[3 + 3 * i], 24, "%lu", m[i].count);
+		argv[k++] = num[1 + 3 * i];
+		argv[k++] = num[2 + 3 * i];
+		argv[k++] = num[3 + 3 * i];
+	}
+	argv[k] = NULL;
+	c = fork();
+	if (c == 0) {
+		execvp(tool, argv);
+		fprintf(stderr, "nsx: %s: %s\n", tool, errno == ENOENT ?
+			"not found (install the uidmap package; see 'doctor')" : strerror(errno));
+		_exit(127);
+	}
+	if (c < 0 || waitpid(c, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return nsx_error(err, EPERM, "%s refused the map (is it in /etc/sub%cid for you? see 'doctor')",
+				 tool, tool[3] == 'u' ? 'u' : 'g');
+	return 0;
+}
+
+static int
+write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
+{
+	char path[64], text[512];
+
+	if (r->nuid) {
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+		map_text(r->uidmap, r->nuid, text, sizeof(text));
+		if (map_direct(r->uidmap, r->nuid, geteuid())) {
+			if (write_file(path, text) < 0)
+				return nsx_error(err, errno, "the kernel refused uid map '%.*s': %s%s",
+						 (int)strcspn(text, "\n"), text, strerror(errno),
+						 errno == EPERM ? " (an AppArmor or sysctl restriction? see 'doctor')" : "");
+		} else if (run_idmap_tool("newuidmap", pid, r->uidmap, r->nuid, err) < 0)
+			return -1;
+	}
+	if (r->ngid) {
+		/* An unprivileged process may write gid_map only after denying
+		 * setgroups, or it could drop groups it was denied by (CVE-2014-8989). */
+		if (r->deny_setgroups) {
+			snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+			if (write_file(path, "deny") < 0 && errno != ENOENT)
+				return nsx_error(err, errno, "cannot deny setgroups: %s", strerror(errno));
+		}
+		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+		map_text(r->gidmap, r->ngid, text, sizeof(text));
+		if (map_direct(r->gidmap, r->ngid, getegid())) {
+			if (write_file(path, text) < 0)
+				return nsx_error(err, errno, "the kernel refused gid map '%.*s': %s",
+						 (int)strcspn(text, "\n"), text, strerror(errno));
+		} else if (run_idmap_tool("newgidmap", pid, r->gidmap, r->ngid, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+idmap_parse(const char *s, struct idmap *m)
+{
+	char *end;
+
+	errno = 0;
+	m->inner = strtoul(s, &end, 10);
+	if (errno || end == s || *end != ':' || *s == '-')
+		return -1;
+	s = end + 1;
+	m->outer = strtoul(s, &end, 10);
+	if (errno || end == s || *end != ':' || *s == '-')
+		return -1;
+	s = end + 1;
+	m->count = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || m->count == 0 ||
+	    m->inner + m->count < m->inner || m->outer + m->count < m->outer ||
+	    m->inner + m->count > 4294967295UL || m->outer + m->count > 4294967295UL)
+		return -1;
+	return 0;
+}
+
+/* ---- the child's setup ---- */
+
+static const char *
+unshare_hint(int flags, int e)
+{
+	if (e == EPERM && geteuid() != 0 && !(flags & CLONE_NEWUSER))
+		return " (a normal user needs a user namespace too: add 'user' or --map-root)";
+	if (e == EPERM)
+		return " (not allowed: see 'doctor')";
+	if (e == EINVAL && (flags & CLONE_NEWUSER))
+		return " (a multithreaded process, or a chroot, cannot make a user namespace)";
+	if (e == ENOSPC || e == EUSERS)
+		return " (the limit of namespaces is reached: user.max_*_namespaces)";
+	return "";
+}
+
+static void
+child_setup(const struct level_req *r, int sock)
+{
+	char ack;
+
+	if (unshare(r->flags) < 0)
+		child_fail(sock, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
+	if (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1 || ack != 'm')
+		_exit(125);	/* the parent failed to map and says why */
+	if (r->flags & CLONE_NEWTIME) {
+		char text[128];
+
+		/* offsets can be set only before a process enters the namespace */
+		snprintf(text, sizeof(text), "monotonic %lld 0\nboottime %lld 0\n",
+			 r->monotonic, r->boottime);
+		if ((r->monotonic || r->boottime) && write_file("/proc/self/timens_offsets", text) < 0)
+			child_fail(sock, errno, "cannot set the time offsets: %s", strerror(errno));
+	}
+	/* before any mount: our mounts must not propagate back to the host */
+	if ((r->flags & CLONE_NEWNS) && r->propagation &&
+	    mount("none", "/", NULL, MS_REC | r->propagation, NULL) < 0)
+		child_fail(sock, errno, "cannot change the propagation of /: %s", strerror(errno));
+	if (r->hostname && sethostname(r->hostname, strlen(r->hostname)) < 0)
+		child_fail(sock, errno, "cannot set the hostname '%s': %s", r->hostname, strerror(errno));
+}
+
+/* After the fork into a new pid namespace (or time namespace), in the
+ * process that becomes the level. */
+static void
+child_finish(const struct level_req *r, int sock)
+{
+	if (r->root) {
+		if (chroot(r->root) < 0)
+			child_fail(sock, errno, "--root %s: %s", r->root, strerror(errno));
+		if (chdir("/") < 0)
+			child_fail(sock, errno, "--root %s: cannot enter it: %s", r->root, strerror(errno));
+	}
+	if (r->wd && chdir(r->wd) < 0)
+		child_fail(sock, errno, "--wd %s: %s", r->wd, strerror(errno));
+	if (r->mount_proc) {
+		/* a proc of the new pid namespace: ps and /proc show only it */
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			child_fail(sock, errno, "cannot mount /proc: %s", strerror(errno));
+	}
+}
+
+/* The process between the level's parent and a level that is PID 1 of a
+ * new pid namespace: it waits and passes the exit status on. */
+static void __attribute__((noreturn))
+relay(pid_t child)
+{
+	int st;
+
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(125);
+	if (WIFSIGNALED(st)) {
+		signal(WTERMSIG(st), SIG_DFL);
+		kill(getpid(), WTERMSIG(st));
+	}
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 125);
+}
+
+static void
+record_level(struct nsx_shell *sh, const struct level_req *r)
+{
+	struct level_rec *lv;
+	char buf[32];
+	ssize_t n;
+
+	if (sh->depth + 1 >= LEVEL_MAX)
+		return;
+	lv = &sh->levels[++sh->depth];
+	memset(lv, 0, sizeof(*lv));
+	lv->pid_inner = getpid();
+	lv->pid_start = getpid();
+	/* /proc as nsx started shows our PID as seen from there */
+	n = sh->start_procfd >= 0 ? readlinkat(sh->start_procfd, "self", buf, sizeof(buf) - 1) : -1;
+	if (n > 0) {
+		buf[n] = '\0';
+		lv->pid_start = (pid_t)atoi(buf);
+	}
+	snprintf(lv->what, sizeof(lv->what), "%s", r->what);
+	snprintf(lv->cmd, sizeof(lv->cmd), "%s", r->cmd);
+	sh->pid1 = getpid() == 1;
+}
+
+static int
+parent_wait(pid_t pid, int *status)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	int st;
+
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			break;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 125;
+	return 1;
+}
+
+int
+level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct nsx_err *err)
+{
+	int sv[2];
+	struct msg m;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return nsx_error(err, errno, "socketpair: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return nsx_error(err, errno, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		/* the level ends with the shell that made it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		child_setup(r, sv[1]);
+		if (r->flags & (CLONE_NEWPID | CLONE_NEWTIME)) {
+			/* unshare applies to children: fork so that the level is
+			 * PID 1 of the new pid namespace (and in the time ns) */
+			pid_t c = fork();
+
+			if (c < 0)
+				child_fail(sv[1], errno, "fork into the new pid namespace: %s", strerror(errno));
+			if (c > 0) {
+				close(sv[1]);
+				relay(c);
+			}
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		}
+		child_finish(r, sv[1]);
+		record_level(sh, r);
+		send_msg(sv[1], MSG_READY, 0, NULL);
+		close(sv[1]);
+		return 0;
+	}
+	close(sv[1]);
+	/* the child has unshared: write its maps, then let it go on */
+	if (read(sv[0], &m, sizeof(m)) != (ssize_t)sizeof(m))
+		goto child_died;
+	if (m.type == MSG_ERROR)
+		goto child_error;
+	if ((r->nuid || r->ngid) && write_maps(r, pid, err) < 0) {
+		close(sv[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	if (write(sv[0], "m", 1) != 1 || read(sv[0], &m, sizeof(m)) != (ssize_t)sizeof(m))
+		goto child_died;
+	if (m.type == MSG_ERROR)
+		goto child_error;
+	close(sv[0]);
+	return parent_wait(pid, status);
+
+child_error:
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return nsx_error(err, m.errnum, "%s", m.text);
+child_died:
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return nsx_error(err, EIO, "the new level died while it was set up");
+}
+
+int
+level_self_ns(const struct nsx_shell *sh, unsigned long ino[NSX_NTYPES])
+{
+	struct nsx_err err;
+	char buf[32];
+	ssize_t n;
+
+	if (sh->start_procfd < 0)
+		return -1;
+	n = readlinkat(sh->start_procfd, "self", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return proc_ns_inodes(sh->start_procfd, (pid_t)atoi(buf), ino, &err);
+}
+
+void
+level_diff(const struct nsx_shell *sh, char *buf, size_t n)
+{
+	unsigned long ino[NSX_NTYPES];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (level_self_ns(sh, ino) < 0)
+		return;
+	for (int t = 0; t < NSX_NTYPES; t++)
+		if (ino[t] && sh->start_ns[t] && ino[t] != sh->start_ns[t] && len + 8 < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "",
+						nstype_table[t].name);
+}
+
+void
+level_reap(const struct nsx_shell *sh)
+{
+	if (!sh->pid1)
+		return;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}

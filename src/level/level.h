@@ -1,0 +1,68 @@
+/* Levels: every namespace change opens a nested shell process (a level);
+ * `exit` or Ctrl-D ends it and the student is back where they were, as with
+ * nested shells. The parent waits; the child unshares (or enters), is set up
+ * step by step, and carries on with the REPL. */
+#ifndef NSX_LEVEL_H
+#define NSX_LEVEL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "model/nstype.h"
+#include "util/err.h"
+
+struct nsx_shell;
+
+/* One uid/gid map line: INNER OUTER COUNT (as in /proc/PID/uid_map). */
+struct idmap {
+	unsigned long inner, outer, count;
+};
+
+#define LEVEL_MAXMAP 8
+
+/* What a new level is to be: the plan `unshare` builds from its options. */
+struct level_req {
+	int flags;		/* CLONE_NEW* to unshare */
+	struct idmap uidmap[LEVEL_MAXMAP], gidmap[LEVEL_MAXMAP];
+	int nuid, ngid;
+	bool deny_setgroups;	/* write "deny" to setgroups before gid_map */
+	const char *hostname;
+	bool mount_proc;
+	unsigned long propagation;	/* MS_PRIVATE, MS_SLAVE, MS_SHARED or 0 */
+	const char *root, *wd;
+	long long monotonic, boottime;	/* time namespace offsets, seconds */
+	char what[64];		/* "uts,pid": for the level list */
+	char cmd[160];		/* the command that made it */
+};
+
+/* Fork a new level. Returns 0 in the new level (a child process, now in its
+ * namespaces), 1 in the caller once that level has ended (*status: its exit
+ * status), or -1 with err when the level could not be made: then nothing has
+ * changed. */
+int level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct nsx_err *err);
+
+/* Per level, as `levels` lists them. */
+struct level_rec {
+	pid_t pid_start;	/* the level's PID as seen where nsx started */
+	pid_t pid_inner;	/* as seen from inside (1 in a new pid namespace) */
+	char what[64];
+	char cmd[160];
+};
+
+#define LEVEL_MAX 32
+
+/* The namespace inodes of this process, through the proc nsx started with
+ * (it works after --root and with /proc remounted). */
+int level_self_ns(const struct nsx_shell *sh, unsigned long ino[NSX_NTYPES]);
+
+/* "uts,pid": the types whose namespace differs from where nsx started. */
+void level_diff(const struct nsx_shell *sh, char *buf, size_t n);
+
+/* Reap exited children: a level that is PID 1 of a pid namespace inherits
+ * every orphan in it. */
+void level_reap(const struct nsx_shell *sh);
+
+/* Parse "INNER:OUTER:COUNT" into m; -1 when it does not parse. */
+int idmap_parse(const char *s, struct idmap *m);
+
+#endif
