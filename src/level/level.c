@@ -136,18 +136,37 @@ run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct
 	return 0;
 }
 
+/* "0 0 1\n0 5 1\n" as "0 0 1, 0 5 1": the kernel takes or refuses a map as a
+ * whole (overlapping lines are refused), so the message shows all of it */
+static const char *
+map_oneline(const char *text, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (const char *p = text; *p && len + 3 < size; p++) {
+		if (*p != '\n')
+			buf[len++] = *p;
+		else if (p[1]) {
+			buf[len++] = ',';
+			buf[len++] = ' ';
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
 static int
 write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 {
-	char path[64], text[512];
+	char path[64], text[512], shown[600];
 
 	if (r->nuid) {
 		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 		map_text(r->uidmap, r->nuid, text, sizeof(text));
 		if (map_direct(r->uidmap, r->nuid, geteuid())) {
 			if (write_file(path, text) < 0)
-				return nsx_error(err, errno, "the kernel refused uid map '%.*s': %s%s",
-						 (int)strcspn(text, "\n"), text, strerror(errno),
+				return nsx_error(err, errno, "the kernel refused uid map '%s': %s%s",
+						 map_oneline(text, shown, sizeof(shown)), strerror(errno),
 						 errno == EPERM ? " (an AppArmor or sysctl restriction? see 'doctor')" : "");
 		} else if (run_idmap_tool("newuidmap", pid, r->uidmap, r->nuid, err) < 0)
 			return -1;
@@ -164,8 +183,8 @@ write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 		map_text(r->gidmap, r->ngid, text, sizeof(text));
 		if (map_direct(r->gidmap, r->ngid, getegid())) {
 			if (write_file(path, text) < 0)
-				return nsx_error(err, errno, "the kernel refused gid map '%.*s': %s",
-						 (int)strcspn(text, "\n"), text, strerror(errno));
+				return nsx_error(err, errno, "the kernel refused gid map '%s': %s",
+						 map_oneline(text, shown, sizeof(shown)), strerror(errno));
 		} else if (run_idmap_tool("newgidmap", pid, r->gidmap, r->ngid, err) < 0)
 			return -1;
 	}
@@ -211,10 +230,50 @@ unshare_hint(int flags, int e)
 }
 
 static void
+enter_one(const struct level_req *r, int sock, int t)
+{
+	if (r->nsfd[t] < 0)
+		return;
+	if (setns(r->nsfd[t], nstype_table[t].clone_flag) < 0)
+		child_fail(sock, errno, "setns into %s: %s%s", nstype_table[t].name, strerror(errno),
+			   errno == EPERM ? " (needs CAP_SYS_ADMIN in the user namespace that owns it: "
+			   "run as root, or enter its user namespace too)" : "");
+}
+
+/* setns in nsenter's order: a privileged caller enters the user namespace
+ * last (after it, it may lack the rights for the others); an unprivileged
+ * one first (it gains the rights there). With a pidfd the kernel does it
+ * all in one call, in the right order, or nothing (Linux 5.8). */
+static void
+child_enter(const struct level_req *r, int sock)
+{
+	if (r->pidfd >= 0) {
+		if (setns(r->pidfd, r->enter_flags) < 0)
+			child_fail(sock, errno, "setns: %s%s", strerror(errno),
+				   errno == EPERM ? " (not allowed: run as root, or enter a user "
+				   "namespace that owns the others)" : "");
+		return;
+	}
+	if (r->user_first)
+		enter_one(r, sock, NSX_USER);
+	for (int t = 0; t < NSX_NTYPES; t++)
+		if (t != NSX_USER)
+			enter_one(r, sock, t);
+	if (!r->user_first)
+		enter_one(r, sock, NSX_USER);
+}
+
+static void
 child_setup(const struct level_req *r, int sock)
 {
 	char ack;
 
+	if (r->enter) {
+		child_enter(r, sock);
+		if (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1)
+			_exit(125);
+		return;
+	}
 	if (unshare(r->flags) < 0)
 		child_fail(sock, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
 	if (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1 || ack != 'm')
@@ -241,6 +300,15 @@ child_setup(const struct level_req *r, int sock)
 static void
 child_finish(const struct level_req *r, int sock)
 {
+	if (r->enter && r->root_fd >= 0) {
+		/* the target's root, opened before setns, as nsenter -r does */
+		if (fchdir(r->root_fd) < 0 || chroot(".") < 0)
+			child_fail(sock, errno, "cannot take the target's root: %s", strerror(errno));
+		if (r->wd_fd < 0 && chdir("/") < 0)
+			child_fail(sock, errno, "chdir /: %s", strerror(errno));
+	}
+	if (r->enter && r->wd_fd >= 0 && fchdir(r->wd_fd) < 0)
+		child_fail(sock, errno, "cannot take the target's working directory: %s", strerror(errno));
 	if (r->root) {
 		if (chroot(r->root) < 0)
 			child_fail(sock, errno, "--root %s: %s", r->root, strerror(errno));
@@ -249,6 +317,18 @@ child_finish(const struct level_req *r, int sock)
 	}
 	if (r->wd && chdir(r->wd) < 0)
 		child_fail(sock, errno, "--wd %s: %s", r->wd, strerror(errno));
+	if (r->enter) {
+		/* done with them: the level keeps no fd of the target */
+		for (int t = 0; t < NSX_NTYPES; t++)
+			if (r->nsfd[t] >= 0)
+				close(r->nsfd[t]);
+		if (r->pidfd >= 0)
+			close(r->pidfd);
+		if (r->root_fd >= 0)
+			close(r->root_fd);
+		if (r->wd_fd >= 0)
+			close(r->wd_fd);
+	}
 	if (r->mount_proc) {
 		/* a proc of the new pid namespace: ps and /proc show only it */
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -321,6 +401,11 @@ level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct 
 	struct msg m;
 	pid_t pid;
 
+	/* a level past the last record would be one that `levels`, the
+	 * prompt and the line positions of -c do not know of */
+	if (sh->depth + 1 >= LEVEL_MAX)
+		return nsx_error(err, EINVAL, "too many levels (%d at most): exit one first",
+				 LEVEL_MAX - 1);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return nsx_error(err, errno, "socketpair: %s", strerror(errno));
 	fflush(NULL);
@@ -335,7 +420,7 @@ level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct 
 		/* the level ends with the shell that made it */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		child_setup(r, sv[1]);
-		if (r->flags & (CLONE_NEWPID | CLONE_NEWTIME)) {
+		if ((r->enter ? r->enter_flags : r->flags) & (CLONE_NEWPID | CLONE_NEWTIME)) {
 			/* unshare applies to children: fork so that the level is
 			 * PID 1 of the new pid namespace (and in the time ns) */
 			pid_t c = fork();

@@ -33,6 +33,14 @@ struct level_req {
 	long long monotonic, boottime;	/* time namespace offsets, seconds */
 	char what[64];		/* "uts,pid": for the level list */
 	char cmd[160];		/* the command that made it */
+
+	/* enter: setns instead of unshare (flags then unused) */
+	bool enter;
+	int enter_flags;	/* CLONE_NEW* entered */
+	int pidfd;		/* >= 0: setns(pidfd, enter_flags) in one call */
+	int nsfd[NSX_NTYPES];	/* per type, -1 when not entered */
+	bool user_first;	/* per-type order: user first (unprivileged) */
+	int root_fd, wd_fd;	/* >= 0: chroot to / chdir to (nsenter -r/-w) */
 };
 
 /* Fork a new level. Returns 0 in the new level (a child process, now in its

@@ -1,0 +1,351 @@
+/* enter: step into the namespaces of a process, a namespace file or a
+ * namespace inode, as a new level (nsenter's rules, a pidfd where the
+ * kernel has one). `nsx enter TARGET -- CMD` runs CMD there. */
+#define _GNU_SOURCE
+#include "cmd/cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model/model.h"
+#include "repl/repl.h"
+#include "sys/sys.h"
+#include "util/xalloc.h"
+
+enum { OPT_ROOT = 256, OPT_WD };
+
+static const struct nsx_opt enter_opts[] = {
+	{ "root", OPT_ROOT, ARG_NONE, NULL, COMP_NONE,
+	  "take the target's root directory too (nsenter -r)" },
+	{ "wd", OPT_WD, ARG_NONE, NULL, COMP_NONE,
+	  "take the target's working directory too (nsenter -w)" },
+	{ NULL, 0, 0, NULL, 0, NULL },
+};
+
+struct target {
+	pid_t pid;		/* a process, or 0 */
+	int fd;			/* a namespace fd (file or inode target), or -1 */
+	int type;		/* its type */
+	char name[PATH_MAX + 32];
+};
+
+extern const struct nsx_cmd cmd_enter;
+
+/* An nsfs fd: which type is it? */
+static int
+fd_nstype(int fd)
+{
+	int flag = sys_ns_get_nstype(fd);
+
+	return flag < 0 ? -1 : nstype_from_clone(flag);
+}
+
+static int
+target_file(struct target *tg, const char *path)
+{
+	tg->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (tg->fd < 0)
+		return cmd_fail(&cmd_enter, "%s: %s", path, strerror(errno));
+	if ((tg->type = fd_nstype(tg->fd)) < 0) {
+		close(tg->fd);
+		return cmd_fail(&cmd_enter, "%s is not a namespace file (give /proc/PID/ns/TYPE, "
+				"a bind-mounted one, or /run/netns/NAME)", path);
+	}
+	snprintf(tg->name, sizeof(tg->name), "%s", path);
+	return 0;
+}
+
+/* An inode as `ls` prints it: open it through whatever holds it. */
+static int
+target_inode(struct target *tg, unsigned long ino)
+{
+	struct nsx_model m;
+	struct nsx_err err;
+	struct nsx_ns *ns;
+	int rc = 0;
+
+	if (model_open(&m, NULL, &err) < 0 ||
+	    model_scan(&m, NSX_ALLTYPES, SCAN_FDS | SCAN_MOUNTS | SCAN_CHILDREN, &err) < 0) {
+		nsx_err_print("enter", &err);
+		model_close(&m);
+		return 1;
+	}
+	if (!(ns = model_ns(&m, ino)))
+		rc = cmd_fail(&cmd_enter, "no namespace %lu (run 'ls' to see them)", ino);
+	else if ((tg->fd = model_ns_open(&m, ns)) < 0)
+		rc = cmd_fail(&cmd_enter, "cannot open namespace %lu: %s", ino, strerror(errno));
+	else {
+		tg->type = ns->type;
+		snprintf(tg->name, sizeof(tg->name), "%s:[%lu]", nstype_table[ns->type].name, ino);
+	}
+	model_close(&m);
+	return rc;
+}
+
+static int
+target_parse(struct target *tg, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	tg->pid = 0;
+	tg->fd = -1;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!errno && end != arg && !*end && *arg != '-') {
+		/* PIDs stop at 4194304; namespace inodes start near 4026531830 */
+		if (v > 4194304)
+			return target_inode(tg, v);
+		if (v == 0)
+			return cmd_fail(&cmd_enter, "invalid PID '0'");
+		tg->pid = (pid_t)v;
+		snprintf(tg->name, sizeof(tg->name), "%lu", v);
+		return 0;
+	}
+	if (!strchr(arg, '/')) {
+		char path[PATH_MAX];
+
+		/* `enter blue` for an ip netns */
+		snprintf(path, sizeof(path), "/run/netns/%s", arg);
+		if (access(path, F_OK) == 0)
+			return target_file(tg, path);
+		return cmd_fail(&cmd_enter, "'%s' is not a PID, a namespace inode, a namespace "
+				"file or an ip netns name", arg);
+	}
+	return target_file(tg, arg);
+}
+
+/* Is the target a process we can enter? Kernel threads have no user space
+ * to enter into, and a PID may not exist. */
+static int
+check_pid(pid_t pid, unsigned long ino[NSX_NTYPES])
+{
+	struct nsx_err err;
+	char path[64], buf[8];
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return cmd_fail(&cmd_enter, "cannot open /proc: %s", strerror(errno));
+	rc = proc_ns_inodes(fd, pid, ino, &err);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	close(fd);
+	if (rc < 0) {
+		nsx_err_print("enter", &err);
+		return 1;
+	}
+	if (readlink(path, buf, sizeof(buf)) < 0 && errno == ENOENT)
+		return cmd_fail(&cmd_enter, "%d is a kernel thread: it has no namespaces of its own to enter",
+				(int)pid);
+	return 0;
+}
+
+static int
+plan_pid(struct nsx_shell *sh, struct level_req *r, const struct target *tg, unsigned types)
+{
+	unsigned long ino[NSX_NTYPES], self[NSX_NTYPES];
+	bool explicit = types != 0;
+
+	if (check_pid(tg->pid, ino))
+		return 1;
+	if (level_self_ns(sh, self) < 0)
+		return cmd_fail(&cmd_enter, "cannot read this shell's namespaces");
+	for (int t = 0; t < NSX_NTYPES; t++) {
+		bool want = explicit ? (types & (1u << t)) : (ino[t] && ino[t] != self[t]);
+
+		if (!want)
+			continue;
+		/* setns into one's own user namespace is EINVAL, and would hand
+		 * back dropped capabilities: never (nsenter -a skips it too) */
+		if (t == NSX_USER && ino[t] == self[t]) {
+			if (explicit)
+				return cmd_fail(&cmd_enter, "you are already in user namespace %lu", ino[t]);
+			continue;
+		}
+		r->enter_flags |= nstype_table[t].clone_flag;
+	}
+	if (!r->enter_flags)
+		return cmd_fail(&cmd_enter, "process %d is in the same namespaces as this shell already",
+				(int)tg->pid);
+	r->pidfd = sys_pidfd_open(tg->pid, 0);
+	if (r->pidfd < 0) {
+		/* before Linux 5.8: one fd per type */
+		for (int t = 0; t < NSX_NTYPES; t++) {
+			char path[64];
+
+			if (!(r->enter_flags & nstype_table[t].clone_flag))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)tg->pid, nstype_table[t].name);
+			if ((r->nsfd[t] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				return cmd_fail(&cmd_enter, "%s: %s", path, strerror(errno));
+		}
+	}
+	return 0;
+}
+
+static void
+close_req(struct level_req *r)
+{
+	for (int t = 0; t < NSX_NTYPES; t++)
+		if (r->nsfd[t] >= 0)
+			close(r->nsfd[t]);
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	if (r->root_fd >= 0)
+		close(r->root_fd);
+	if (r->wd_fd >= 0)
+		close(r->wd_fd);
+}
+
+static int
+plan_dirs(struct level_req *r, const struct target *tg, bool root, bool wd)
+{
+	char path[64];
+
+	if ((root || wd) && !tg->pid)
+		return cmd_fail(&cmd_enter, "--root and --wd need a process as the target");
+	if (root) {
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)tg->pid);
+		if ((r->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return cmd_fail(&cmd_enter, "cannot open %s: %s", path, strerror(errno));
+	}
+	if (wd) {
+		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)tg->pid);
+		if ((r->wd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return cmd_fail(&cmd_enter, "cannot open %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static void
+describe_types(struct level_req *r)
+{
+	size_t len = 0;
+
+	for (int t = 0; t < NSX_NTYPES; t++)
+		if (r->enter_flags & nstype_table[t].clone_flag)
+			len += (size_t)snprintf(r->what + len, sizeof(r->what) - len, "%s%s",
+						len ? "," : "", nstype_table[t].name);
+}
+
+/* The command as typed (before getopt reorders argv), for `levels`. */
+static void
+describe_cmd(struct level_req *r, int argc, char **argv)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < argc && len < sizeof(r->cmd); i++)
+		len += (size_t)snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s", i ? " " : "", argv[i]);
+}
+
+static int
+enter_go(struct nsx_shell *sh, struct level_req *r, int argc, char **argv, int cmd_at)
+{
+	struct nsx_err err;
+	int status, rc;
+
+	rc = level_open(sh, r, &status, &err);
+	if (rc < 0) {
+		close_req(r);
+		nsx_err_print("enter", &err);
+		return 1;
+	}
+	if (rc == 1) {
+		close_req(r);
+		return status;
+	}
+	if (cmd_at < argc) {
+		status = repl_run_argv(sh, argc - cmd_at, argv + cmd_at);
+		fflush(NULL);
+		_exit(status);
+	}
+	return 0;
+}
+
+static int
+enter_run(struct nsx_shell *sh, int argc, char **argv)
+{
+	struct level_req r = { .pidfd = -1, .root_fd = -1, .wd_fd = -1, .enter = true };
+	struct cmd_getopt g = { 0 };
+	struct target tg;
+	bool root = false, wd = false;
+	unsigned types = 0;
+	int c, nargs, i;
+
+	for (int t = 0; t < NSX_NTYPES; t++)
+		r.nsfd[t] = -1;
+	describe_cmd(&r, argc, argv);
+	for (nargs = 0; nargs < argc && strcmp(argv[nargs], "--") != 0; nargs++)
+		;
+	while ((c = cmd_getopt(&cmd_enter, nargs, argv, &g)) != -1) {
+		if (c == 'h') {
+			cmd_print_help(&cmd_enter, stdout);
+			return 0;
+		}
+		if (c == OPT_ROOT)
+			root = true;
+		else if (c == OPT_WD)
+			wd = true;
+		else
+			return 1;
+	}
+	if (g.optind >= nargs)
+		return cmd_fail(&cmd_enter, "enter what? (a PID, a namespace inode or file; see 'help enter')");
+	for (i = g.optind + 1; i < nargs; i++) {
+		int t = nstype_from_name(argv[i]);
+
+		if (t < 0)
+			return cmd_fail(&cmd_enter, "unknown namespace type '%s' (%s)", argv[i], nstype_names());
+		types |= 1u << t;
+	}
+	if (target_parse(&tg, argv[g.optind]))
+		return 1;
+	if (tg.fd >= 0) {
+		if (types && types != (1u << tg.type)) {
+			close(tg.fd);
+			return cmd_fail(&cmd_enter, "%s is a %s namespace: no other type can be entered through it",
+					tg.name, nstype_table[tg.type].name);
+		}
+		r.nsfd[tg.type] = tg.fd;
+		r.enter_flags = nstype_table[tg.type].clone_flag;
+	} else if (plan_pid(sh, &r, &tg, types)) {
+		close_req(&r);
+		return 1;
+	}
+	/* nsenter: user namespace first when we gain rights there, else last */
+	r.user_first = geteuid() != 0;
+	if (plan_dirs(&r, &tg, root, wd)) {
+		close_req(&r);
+		return 1;
+	}
+	describe_types(&r);
+	return enter_go(sh, &r, argc, argv, nargs + 1);
+}
+
+const struct nsx_cmd cmd_enter = {
+	.name = "enter",
+	.summary = "step into the namespaces of a process or a namespace file (a new level)",
+	.usage = "enter [--root] [--wd] TARGET [TYPE...] [-- CMD [ARG...]]",
+	.help =
+	"TARGET is a PID, a namespace file (/proc/PID/ns/TYPE, a bind-mounted one,\n"
+	"/run/netns/NAME or just NAME), or a namespace inode as `ls` prints it.\n"
+	"For a PID the default is every type in which it differs from this shell.\n"
+	"The shell forks and the new level setns()s into them; `exit` comes back.\n"
+	"\n"
+	"Examples:\n"
+	"  enter 1234                every namespace of 1234 that differs from ours\n"
+	"  enter 1234 net uts        only its network and UTS namespaces\n"
+	"  enter --root --wd 1234    also its root and working directory\n"
+	"  enter /run/netns/blue     a namespace made by `ip netns add blue`\n"
+	"  enter 4026532288 -- ip a  run one command in a namespace, by inode\n",
+	.opts = enter_opts,
+	.args = COMP_PID,
+	.run = enter_run,
+};
