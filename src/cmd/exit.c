@@ -29,7 +29,7 @@ exit_run(struct nsx_shell *sh, int argc, char **argv)
 
 const struct nsx_cmd cmd_exit = {
 	.name = "exit",
-	.summary = "leave nsx (Ctrl-D does the same)",
+	.summary = "leave this level, or nsx at the first level (Ctrl-D does the same)",
 	.usage = "exit [STATUS]",
 	.help = "Without STATUS, nsx exits with the status of the last command.\n\n"
 		"Examples:\n  exit\n  exit 3\n",

@@ -3,8 +3,12 @@
 
 extern const struct nsx_cmd cmd_ls;
 extern const struct nsx_cmd cmd_ns;
+extern const struct nsx_cmd cmd_doctor;
 extern const struct nsx_cmd cmd_unshare;
 extern const struct nsx_cmd cmd_levels;
+extern const struct nsx_cmd cmd_enter;
+extern const struct nsx_cmd cmd_pin;
+extern const struct nsx_cmd cmd_unpin;
 extern const struct nsx_cmd cmd_help;
 extern const struct nsx_cmd cmd_cd;
 extern const struct nsx_cmd cmd_exit;
@@ -12,7 +16,11 @@ extern const struct nsx_cmd cmd_exit;
 const struct nsx_cmd *const nsx_commands[] = {
 	&cmd_ls,
 	&cmd_ns,
+	&cmd_doctor,
 	&cmd_unshare,
+	&cmd_enter,
+	&cmd_pin,
+	&cmd_unpin,
 	&cmd_levels,
 	&cmd_help,
 	&cmd_cd,

@@ -254,6 +254,13 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	if (auto_user)
 		fprintf(stderr, "nsx: unshare: as a normal user, made a user namespace too "
 			"and mapped you to root in it (like unshare -r)\n");
+	else if ((r.flags & CLONE_NEWUSER) && !r.nuid)
+		fprintf(stderr, "nsx: unshare: no uid map is written, so inside you are nobody "
+			"(65534) and have no rights on the host's files (--map-root maps you to root)\n");
+	else if ((r.flags & CLONE_NEWUSER) && !r.nuid)
+		/* id says nobody and the student wonders why */
+		fprintf(stderr, "nsx: unshare: no uid map for the new user namespace: you are "
+			"nobody (65534) in it (--map-root or --map-user maps you)\n");
 	rc = level_open(sh, &r, &status, &err);
 	if (rc < 0) {
 		nsx_err_print("unshare", &err);

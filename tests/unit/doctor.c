@@ -1,0 +1,300 @@
+/* doctor's judgement on made-up facts: the machines a classroom may have
+ * (Debian with the userns sysctl off, Ubuntu 23.10+ AppArmor, old kernels,
+ * no newuidmap...) without having them. The probes themselves are tested
+ * against unshare(1) in tests/sh/doctor.t. */
+#include <errno.h>
+#include <string.h>
+
+#include "tap.h"
+#include "cmd/doctor.h"
+
+#define MAXITEMS 64
+
+static struct doctor_item items[MAXITEMS];
+static size_t nitems;
+
+/* A healthy machine, as a student (uid 1000) sees it. */
+static void
+healthy(struct doctor_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->uid = f->gid = 1000;
+	strcpy(f->user, "alice");
+	strcpy(f->release, "6.8.0-45-generic");
+	f->kmajor = 6;
+	f->kminor = 8;
+	for (int t = 0; t < NSX_NTYPES; t++) {
+		f->ns[t].link = true;
+		f->ns[t].err_alone = t == NSX_USER ? 0 : EPERM;
+		f->ns[t].err_user = t == NSX_USER ? -1 : 0;
+	}
+	f->sysctl[DOC_USERNS_CLONE] = -1;
+	f->sysctl[DOC_MAX_USERNS] = 63000;
+	f->sysctl[DOC_APPARMOR_USERNS] = -1;
+	f->userns.uid = 1000;
+	strcpy(f->idmap[0].path, "/usr/bin/newuidmap");
+	strcpy(f->idmap[1].path, "/usr/bin/newgidmap");
+	f->idmap[0].setuid = f->idmap[1].setuid = true;
+	for (int i = 0; i < 2; i++)
+		f->subid[i] = (typeof(f->subid[i])){ true, true, 100000, 65536 };
+	f->cg.mode = CG_V2;
+	strcpy(f->cg.v2mnt, "/sys/fs/cgroup");
+	strcpy(f->cg.v2path, "/user.slice/user-1000.slice/user@1000.service/app.slice");
+	strcpy(f->cg.v2ctrls, "cpu memory pids");
+	for (int k = 0; k < DOC_NCTRL; k++) {
+		f->cg.ctrl[k].version = 2;
+		f->cg.ctrl[k].writable = true;
+		strcpy(f->cg.ctrl[k].dir, "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice");
+	}
+}
+
+static void
+eval(const struct doctor_facts *f)
+{
+	nitems = doctor_eval(f, items, MAXITEMS);
+}
+
+/* The item whose finding starts with prefix. */
+static const struct doctor_item *
+item(const char *prefix)
+{
+	for (size_t i = 0; i < nitems; i++)
+		if (strncmp(items[i].what, prefix, strlen(prefix)) == 0)
+			return &items[i];
+	static struct doctor_item none = { .status = -1, .what = "(no such item)" };
+
+	printf("# no item starts with '%s'\n", prefix);
+	return &none;
+}
+
+static int
+nfail(void)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < nitems; i++)
+		n += items[i].status == DOC_FAIL;
+	return n;
+}
+
+/* Every line short, one line, and every FAIL or warn carries a fix. */
+static void
+lines_ok(const char *machine)
+{
+	size_t longest = 0;
+	bool bad = false;
+
+	for (size_t i = 0; i < nitems; i++) {
+		char line[512];
+
+		doctor_format(&items[i], line, sizeof(line));
+		longest = strlen(line) > longest ? strlen(line) : longest;
+		if (strlen(line) > 200 || strchr(line, '\n') ||
+		    ((items[i].status == DOC_FAIL || items[i].status == DOC_WARN) && !items[i].fix[0])) {
+			printf("# bad line: %s\n", line);
+			bad = true;
+		}
+	}
+	ok(longest <= 200 && !bad, "%s: %zu lines, the longest %zu characters, a fix on each FAIL/warn",
+	   machine, nitems, longest);
+}
+
+#define has(s, sub) ok(strstr((s), (sub)) != NULL, "'%s' contains '%s'", (s), (sub))
+
+static void
+t_healthy(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	eval(&f);
+	is_int(nitems, 19, "one item per check");
+	is_int(nfail(), 0, "healthy machine: no FAIL");
+	is_int(item("kernel 6.8.0-45-generic (")->status, DOC_OK, "kernel 6.8 has everything");
+	is_int(item("ns net:")->status, DOC_OK, "net works rootless");
+	has(item("ns net:")->what, "with a user namespace works");
+	is_int(item("unprivileged user namespaces:")->status, DOC_OK, "user namespaces work");
+	is_int(item("cgroup limits:")->status, DOC_OK, "cgroup delegated");
+	lines_ok("healthy");
+}
+
+static void
+t_old_kernels(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	strcpy(f.release, "5.4.0-100-generic");
+	f.kmajor = 5, f.kminor = 4;
+	f.ns[NSX_TIME].link = false;
+	f.ns[NSX_TIME].err_alone = f.ns[NSX_TIME].err_user = EINVAL;
+	eval(&f);
+	is_int(item("kernel 5.4.0")->status, DOC_WARN, "5.4: warn");
+	has(item("kernel 5.4.0")->what, "no time namespaces (5.6)");
+	has(item("kernel 5.4.0")->what, "no setns with a pidfd (5.8)");
+	is_int(item("ns time:")->status, DOC_FAIL, "no time namespace on 5.4: FAIL");
+	has(item("ns time:")->fix, "5.6 or newer kernel");
+	lines_ok("5.4");
+
+	strcpy(f.release, "4.9.0");
+	f.kmajor = 4, f.kminor = 9;
+	eval(&f);
+	is_int(item("kernel 4.9.0")->status, DOC_FAIL, "4.9 lacks the nsfs ioctls: FAIL");
+
+	healthy(&f);
+	f.ns[NSX_NET].err_alone = EINVAL;
+	f.ns[NSX_NET].err_user = EINVAL;
+	eval(&f);
+	is_int(item("ns net:")->status, DOC_FAIL, "EINVAL: net namespaces not in this kernel");
+	has(item("ns net:")->fix, "CONFIG_NET_NS=y");
+}
+
+static void
+t_debian_sysctl(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	f.sysctl[DOC_USERNS_CLONE] = 0;
+	f.userns.step = STEP_UNSHARE;
+	f.userns.err = EPERM;
+	for (int t = 0; t < NSX_NTYPES; t++)
+		f.ns[t].err_alone = EPERM, f.ns[t].err_user = t == NSX_USER ? -1 : EPERM;
+	eval(&f);
+	is_int(item("kernel.unprivileged_userns_clone = 0")->status, DOC_FAIL, "Debian sysctl off: FAIL");
+	is_int(item("unprivileged user namespaces (uid 1000): unshare(CLONE_NEWUSER) fails: EPERM")->status,
+	       DOC_FAIL, "the probe names the step and errno");
+	has(item("unprivileged user namespaces")->fix, "sysctl -w kernel.unprivileged_userns_clone=1");
+	is_int(item("ns uts: needs root")->status, DOC_WARN, "uts needs root then");
+	lines_ok("Debian, sysctl off");
+}
+
+static void
+t_max_zero(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	f.sysctl[DOC_MAX_USERNS] = 0;
+	f.userns.step = STEP_UNSHARE;
+	f.userns.err = ENOSPC;
+	eval(&f);
+	is_int(item("user.max_user_namespaces = 0")->status, DOC_FAIL, "max_user_namespaces 0: FAIL");
+	has(item("unprivileged user namespaces")->fix, "user.max_user_namespaces=15000");
+	lines_ok("max_user_namespaces 0");
+}
+
+static void
+t_ubuntu_apparmor(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	f.sysctl[DOC_USERNS_CLONE] = 1;
+	f.sysctl[DOC_APPARMOR_USERNS] = 1;
+	f.userns.step = STEP_UIDMAP;	/* unshare works, the map write does not */
+	f.userns.err = EPERM;
+	eval(&f);
+	is_int(item("unprivileged user namespaces (uid 1000): writing /proc/self/uid_map fails: EPERM")->status,
+	       DOC_FAIL, "Ubuntu 23.10+: the uid_map step fails");
+	has(item("unprivileged user namespaces")->fix, "AppArmor profile");
+	has(item("unprivileged user namespaces")->fix, "kernel.apparmor_restrict_unprivileged_userns=0");
+	has(item("unprivileged user namespaces")->fix, "userns,");
+	is_int(item("kernel.apparmor_restrict_unprivileged_userns = 1")->status, DOC_FAIL,
+	       "the AppArmor sysctl line FAILs too");
+	lines_ok("Ubuntu AppArmor");
+
+	f.userns.step = STEP_NONE;	/* a profile lets nsx through */
+	eval(&f);
+	is_int(item("kernel.apparmor_restrict_unprivileged_userns = 1")->status, DOC_OK,
+	       "restricted, but nsx is allowed: ok");
+	is_int(nfail(), 0, "and nothing FAILs");
+}
+
+static void
+t_root_refused(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	f.uid = 0;
+	strcpy(f.user, "root");
+	f.seccomp = 2;
+	f.subid[0].found = false;
+	for (int t = 0; t < NSX_NTYPES; t++)
+		f.ns[t].err_alone = EPERM, f.ns[t].err_user = -1;
+	f.userns.uid = 65534;
+	f.userns.step = STEP_UNSHARE;
+	f.userns.err = EPERM;
+	eval(&f);
+	is_int(item("ns mnt: unshare fails as root (EPERM)")->status, DOC_FAIL, "root refused: FAIL");
+	has(item("ns mnt:")->fix, "seccomp");
+	has(item("unprivileged user namespaces")->fix, "seccomp");
+	is_int(item("/etc/subuid")->status, DOC_INFO, "root needs no subuid");
+	lines_ok("container with seccomp");
+
+	f.seccomp = 0;	/* a chroot: only CLONE_NEWUSER is refused */
+	eval(&f);
+	has(item("ns user:")->fix, "chroot");
+}
+
+static void
+t_idmap_and_subid(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	f.idmap[0].path[0] = '\0';
+	f.idmap[1].setuid = false;
+	f.subid[0].found = false;
+	eval(&f);
+	is_int(item("newuidmap: not found")->status, DOC_WARN, "no newuidmap: warn");
+	has(item("newuidmap")->fix, "uidmap");
+	is_int(item("newgidmap: /usr/bin/newgidmap is neither")->status, DOC_WARN,
+	       "newgidmap without setuid or caps: warn");
+	is_int(item("/etc/subuid: no entry for alice")->status, DOC_WARN, "no subuid entry: warn");
+	has(item("/etc/subuid")->fix, "usermod --add-subuids 100000-165535 alice");
+	lines_ok("no newuidmap");
+
+	f.idmap[1].fcaps = true;
+	eval(&f);
+	is_int(item("newgidmap: /usr/bin/newgidmap (file capabilities)")->status, DOC_OK,
+	       "file capabilities are enough");
+}
+
+static void
+t_cgroups(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	for (int k = 0; k < DOC_NCTRL; k++)
+		f.cg.ctrl[k].writable = false;
+	eval(&f);
+	is_int(item("cgroup limits: memory pids cpu not delegated to alice")->status, DOC_WARN,
+	       "not delegated: warn");
+	has(item("cgroup limits")->fix, "Delegate=yes");
+
+	f.cg.ctrl[DOC_CG_PIDS].version = 0;
+	eval(&f);
+	is_int(item("cgroup limits: no pids controller")->status, DOC_WARN, "no pids controller: warn");
+
+	f.cg.mode = CG_NONE;
+	eval(&f);
+	is_int(item("cgroup: nothing mounted")->status, DOC_FAIL, "no cgroup fs: FAIL");
+	lines_ok("no cgroups");
+}
+
+int
+main(void)
+{
+	t_healthy();
+	t_old_kernels();
+	t_debian_sysctl();
+	t_max_zero();
+	t_ubuntu_apparmor();
+	t_root_refused();
+	t_idmap_and_subid();
+	t_cgroups();
+	return done_testing();
+}
