@@ -169,11 +169,16 @@ plan_pid(struct nsx_shell *sh, struct level_req *r, const struct target *tg, uns
 				return cmd_fail(&cmd_enter, "you are already in user namespace %lu", ino[t]);
 			continue;
 		}
+		/* one we are in already, even when named: entering it changes
+		 * nothing, and `levels` would list it as new */
+		if (ino[t] == self[t])
+			continue;
 		r->enter_flags |= nstype_table[t].clone_flag;
 	}
 	if (!r->enter_flags)
 		return cmd_fail(&cmd_enter, "process %d is in the same namespaces as this shell already",
 				(int)tg->pid);
+	r->target_pid = tg->pid;
 	r->pidfd = sys_pidfd_open(tg->pid, 0);
 	if (r->pidfd < 0) {
 		/* before Linux 5.8: one fd per type */
@@ -188,6 +193,25 @@ plan_pid(struct nsx_shell *sh, struct level_req *r, const struct target *tg, uns
 		}
 	}
 	return 0;
+}
+
+/* A namespace file or inode: one type, and not one this shell is in
+ * already (setns into one's own user namespace is EINVAL; into any other
+ * it would only make a level that changes nothing). */
+static int
+plan_file(struct nsx_shell *sh, const struct target *tg, unsigned types)
+{
+	unsigned long self[NSX_NTYPES], ino = sys_fd_ino(tg->fd);
+
+	if (types && types != (1u << tg->type))
+		return cmd_fail(&cmd_enter, "%s is a %s namespace: no other type can be entered through it",
+				tg->name, nstype_table[tg->type].name);
+	if (level_self_ns(sh, self) < 0 || !ino || self[tg->type] != ino)
+		return 0;
+	if (tg->type == NSX_USER)
+		return cmd_fail(&cmd_enter, "you are already in user namespace %lu", ino);
+	return cmd_fail(&cmd_enter, "this shell is in %s namespace %lu already", nstype_table[tg->type].name,
+			ino);
 }
 
 static void
@@ -245,6 +269,68 @@ describe_cmd(struct level_req *r, int argc, char **argv)
 		len += (size_t)snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s", i ? " " : "", argv[i]);
 }
 
+/* The inode of the user namespace owning namespace fd (0 if unknown). */
+static unsigned long
+owner_of(int fd)
+{
+	int ofd = sys_ns_get_userns(fd);
+	unsigned long ino;
+
+	if (ofd < 0)
+		return 0;
+	ino = sys_fd_ino(ofd);
+	close(ofd);
+	return ino;
+}
+
+/* EPERM from setns: say which user namespace owns what was refused, and
+ * where this shell has its capabilities. */
+static void
+explain_eperm(struct nsx_shell *sh, const struct level_req *r, struct nsx_err *err)
+{
+	unsigned long self[NSX_NTYPES];
+	char path[64];
+	pid_t pid = r->pidfd >= 0 ? r->target_pid : 0;
+
+	if (level_self_ns(sh, self) < 0)
+		return;
+	for (int t = 0; t < NSX_NTYPES; t++) {
+		unsigned long owner;
+		int fd = r->nsfd[t];
+
+		if (!(r->enter_flags & nstype_table[t].clone_flag) || t == NSX_USER)
+			continue;
+		if (fd < 0 && pid) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, nstype_table[t].name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		}
+		if (fd < 0)
+			continue;
+		owner = owner_of(fd);
+		if (fd != r->nsfd[t])
+			close(fd);
+		if (owner) {
+			/* replace the generic hint with the precise one */
+			char *hint = strstr(err->msg, " (");
+
+			if (hint)
+				*hint = '\0';
+			if (owner == self[NSX_USER])
+				snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+					 " (%s:[%lu] is owned by user:[%lu], this shell's own user "
+					 "namespace, where it lacks CAP_SYS_ADMIN: run as root)",
+					 nstype_table[t].name, r->nsfd[t] >= 0 ? sys_fd_ino(r->nsfd[t]) : 0UL,
+					 owner);
+			else
+				snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+					 " (%s is owned by user:[%lu]; this shell has capabilities only "
+					 "in user:[%lu]: enter user:[%lu] too, or run as root)",
+					 nstype_table[t].name, owner, self[NSX_USER], owner);
+			return;
+		}
+	}
+}
+
 static int
 enter_go(struct nsx_shell *sh, struct level_req *r, int argc, char **argv, int cmd_at)
 {
@@ -253,6 +339,8 @@ enter_go(struct nsx_shell *sh, struct level_req *r, int argc, char **argv, int c
 
 	rc = level_open(sh, r, &status, &err);
 	if (rc < 0) {
+		if (err.errnum == EPERM)
+			explain_eperm(sh, r, &err);
 		close_req(r);
 		nsx_err_print("enter", &err);
 		return 1;
@@ -308,10 +396,9 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 	if (target_parse(&tg, argv[g.optind]))
 		return 1;
 	if (tg.fd >= 0) {
-		if (types && types != (1u << tg.type)) {
+		if (plan_file(sh, &tg, types)) {
 			close(tg.fd);
-			return cmd_fail(&cmd_enter, "%s is a %s namespace: no other type can be entered through it",
-					tg.name, nstype_table[tg.type].name);
+			return 1;
 		}
 		r.nsfd[tg.type] = tg.fd;
 		r.enter_flags = nstype_table[tg.type].clone_flag;

@@ -38,6 +38,7 @@ struct level_req {
 	bool enter;
 	int enter_flags;	/* CLONE_NEW* entered */
 	int pidfd;		/* >= 0: setns(pidfd, enter_flags) in one call */
+	pid_t target_pid;	/* the process entered, for messages */
 	int nsfd[NSX_NTYPES];	/* per type, -1 when not entered */
 	bool user_first;	/* per-type order: user first (unprivileged) */
 	int root_fd, wd_fd;	/* >= 0: chroot to / chdir to (nsenter -r/-w) */
