@@ -63,6 +63,7 @@ struct nsx_cmd {
 	void (*help_more)(FILE *out);	/* generated help (column lists) */
 	const struct nsx_opt *opts;	/* terminated by { NULL } */
 	enum nsx_comp args;	/* what positional arguments are */
+	enum nsx_comp args_rest;	/* ... after the first, when they differ */
 	int (*run)(struct nsx_shell *sh, int argc, char **argv);
 };
 

@@ -434,5 +434,6 @@ const struct nsx_cmd cmd_enter = {
 	"  enter 4026532288 -- ip a  run one command in a namespace, by inode\n",
 	.opts = enter_opts,
 	.args = COMP_PID,
+	.args_rest = COMP_NSTYPE,
 	.run = enter_run,
 };

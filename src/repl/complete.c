@@ -229,6 +229,27 @@ nsx_complete(const char *text, int start, int end)
 		const struct nsx_opt *o = opt_by_word(cmd, words[nw - 1]);
 		enum nsx_comp kind = cmd->args;
 		static char prefix[256];
+		int npos = 0;
+
+		/* `enter 1234 n<Tab>`: after the first operand, args_rest */
+		for (int i = 1; i < nw; i++) {
+			const struct nsx_opt *wo;
+
+			if (strcmp(words[i], "--") == 0) {
+				/* CMD after --: a program, its arguments files */
+				rl_attempted_completion_over = 0;
+				goto out;
+			}
+			if (words[i][0] != '-') {
+				npos++;
+				continue;
+			}
+			wo = opt_by_word(cmd, words[i]);
+			if (wo && wo->arg == ARG_REQUIRED && !strchr(words[i], '='))
+				i++;
+		}
+		if (npos > 0 && cmd->args_rest != COMP_NONE)
+			kind = cmd->args_rest;
 
 		if (text[0] == '-' && strchr(text, '=')) {
 			/* --tree=own<Tab> */
