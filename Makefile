@@ -97,6 +97,7 @@ test-only: $(BUILD)/nsx $(UNIT_BINS)
 
 bench: all
 	bench/ls.sh
+	bench/levels.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/nsx/lessons

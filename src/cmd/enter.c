@@ -295,7 +295,7 @@ explain_eperm(struct nsx_shell *sh, const struct level_req *r, struct nsx_err *e
 	if (level_self_ns(sh, self) < 0)
 		return;
 	for (int t = 0; t < NSX_NTYPES; t++) {
-		unsigned long owner;
+		unsigned long owner, ino;
 		int fd = r->nsfd[t];
 
 		if (!(r->enter_flags & nstype_table[t].clone_flag) || t == NSX_USER)
@@ -307,6 +307,8 @@ explain_eperm(struct nsx_shell *sh, const struct level_req *r, struct nsx_err *e
 		if (fd < 0)
 			continue;
 		owner = owner_of(fd);
+		/* with a pidfd there is no nsfd: the one opened here names it */
+		ino = sys_fd_ino(fd);
 		if (fd != r->nsfd[t])
 			close(fd);
 		if (owner) {
@@ -319,13 +321,12 @@ explain_eperm(struct nsx_shell *sh, const struct level_req *r, struct nsx_err *e
 				snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
 					 " (%s:[%lu] is owned by user:[%lu], this shell's own user "
 					 "namespace, where it lacks CAP_SYS_ADMIN: run as root)",
-					 nstype_table[t].name, r->nsfd[t] >= 0 ? sys_fd_ino(r->nsfd[t]) : 0UL,
-					 owner);
+					 nstype_table[t].name, ino, owner);
 			else
 				snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
-					 " (%s is owned by user:[%lu]; this shell has capabilities only "
+					 " (%s:[%lu] is owned by user:[%lu]; this shell has capabilities only "
 					 "in user:[%lu]: enter user:[%lu] too, or run as root)",
-					 nstype_table[t].name, owner, self[NSX_USER], owner);
+					 nstype_table[t].name, ino, owner, self[NSX_USER], owner);
 			return;
 		}
 	}

@@ -41,21 +41,41 @@ is_mount_root(const char *path)
 	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
 }
 
+/* A level inside a user namespace of its own has no rights over the
+ * start's mount namespace: it may not even open it. */
+#define NO_START_MNTNS "cannot reach the mount namespace nsx started in: %s (a level inside a " \
+	"user namespace has no rights there, and a mount in its own would die with it: " \
+	"do it from a level outside the user namespace)"
+
+/* Is this level still in the mount namespace nsx started in? */
+static bool
+in_start_mnt(struct nsx_shell *sh)
+{
+	unsigned long ino[NSX_NTYPES];
+
+	return level_self_ns(sh, ino) == 0 && ino[NSX_MNT] == sh->start_ns[NSX_MNT];
+}
+
 /* Run fn in a child that is in the mount namespace nsx started in; its
  * one-line error comes back through a pipe. */
 static int
-in_start_mntns(const struct nsx_shell *sh, const struct nsx_cmd *cmd,
+in_start_mntns(struct nsx_shell *sh, const struct nsx_cmd *cmd,
 	       int (*fn)(const char *path, int fd, char *msg, size_t n), const char *path, int fd)
 {
 	char msg[512] = "", own[64];
-	int pfd[2], st, mntfd = -1;
+	int pfd[2], st, mntfd = -1, e = EBADF;
 	pid_t pid;
 	ssize_t n;
 
 	/* the start's mount namespace, through the process that started nsx */
 	snprintf(own, sizeof(own), "%d/ns/mnt", (int)sh->levels[0].pid_start);
-	if (sh->depth > 0 && sh->start_procfd >= 0)
-		mntfd = openat(sh->start_procfd, own, O_RDONLY | O_CLOEXEC);
+	if (sh->depth > 0 && sh->start_procfd >= 0 &&
+	    (mntfd = openat(sh->start_procfd, own, O_RDONLY | O_CLOEXEC)) < 0)
+		e = errno;
+	/* without it, a mount made here would be the level's own, gone
+	 * with the level: refuse rather than pin for a moment */
+	if (sh->depth > 0 && mntfd < 0 && !in_start_mnt(sh))
+		return cmd_fail(cmd, NO_START_MNTNS, strerror(e));
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return cmd_fail(cmd, "pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -65,8 +85,7 @@ in_start_mntns(const struct nsx_shell *sh, const struct nsx_cmd *cmd,
 
 		close(pfd[0]);
 		if (mntfd >= 0 && setns(mntfd, CLONE_NEWNS) < 0) {
-			snprintf(msg, sizeof(msg), "cannot reach the mount namespace nsx started in: %s",
-				 strerror(errno));
+			snprintf(msg, sizeof(msg), NO_START_MNTNS, strerror(errno));
 			rc = 1;
 		} else
 			rc = fn(path, fd, msg, sizeof(msg));

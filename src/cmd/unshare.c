@@ -251,22 +251,19 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	if (r.hostname && sh->depth == 0 && !(r.flags & CLONE_NEWUTS))
 		return cmd_fail(&cmd_unshare, "--hostname needs a uts namespace");
 	describe_types(&r);
-	if (auto_user)
-		fprintf(stderr, "nsx: unshare: as a normal user, made a user namespace too "
-			"and mapped you to root in it (like unshare -r)\n");
-	else if ((r.flags & CLONE_NEWUSER) && !r.nuid)
-		fprintf(stderr, "nsx: unshare: no uid map is written, so inside you are nobody "
-			"(65534) and have no rights on the host's files (--map-root maps you to root)\n");
-	else if ((r.flags & CLONE_NEWUSER) && !r.nuid)
-		/* id says nobody and the student wonders why */
-		fprintf(stderr, "nsx: unshare: no uid map for the new user namespace: you are "
-			"nobody (65534) in it (--map-root or --map-user maps you)\n");
 	rc = level_open(sh, &r, &status, &err);
 	if (rc < 0) {
 		nsx_err_print("unshare", &err);
 		return 1;
 	}
 	if (rc == 0) {
+		/* said once the level is there: a level that fails is one line */
+		if (auto_user)
+			fprintf(stderr, "nsx: unshare: as a normal user, made a user namespace too "
+				"and mapped you to root in it (like unshare -r)\n");
+		else if ((r.flags & CLONE_NEWUSER) && !r.nuid)
+			fprintf(stderr, "nsx: unshare: no uid map is written, so inside you are nobody "
+				"(65534) and have no rights on the host's files (--map-root maps you to root)\n");
 		/* the new level: run CMD there, or go on with the shell */
 		if (end + 1 < argc) {
 			status = repl_run_argv(sh, argc - end - 1, argv + end + 1);
