@@ -69,7 +69,9 @@ main(int argc, char **argv)
 	const char *cmds = NULL;
 	int i;
 
-	setlocale(LC_ALL, "");
+	/* LC_CTYPE is what readline and libsmartcols use (UTF-8 widths); all of
+	 * LC_ALL opens some 25 locale files at every start */
+	setlocale(LC_CTYPE, "");
 	shell_init(&sh);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -116,6 +118,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "nsx: '%s' is not an nsx command (see 'nsx help')\n", argv[i]);
 			return 1;
 		}
+		sh.oneshot = true;
 		return repl_run_argv(&sh, argc - i, argv + i);
 	}
 	/* stdin decides, as for sh: `nsx | less` is still interactive */

@@ -38,6 +38,7 @@ struct nsx_opt {
 struct nsx_shell {
 	bool interactive;	/* readline on a terminal */
 	bool quit;		/* set by `exit` */
+	bool oneshot;		/* `nsx CMD ...`: nothing runs after this command */
 	int status;		/* of the last command */
 	int exit_status;	/* for `exit N` */
 	unsigned long start_ns[NSX_NTYPES];	/* where nsx started */

@@ -338,6 +338,9 @@ enter_go(struct nsx_shell *sh, struct level_req *r, int argc, char **argv, int c
 	struct nsx_err err;
 	int status, rc;
 
+	/* `nsx enter ... -- CMD`: this process becomes the level and CMD */
+	if (sh->oneshot && cmd_at < argc)
+		level_exec(sh, r, argv + cmd_at, repl_become);
 	rc = level_open(sh, r, &status, &err);
 	if (rc < 0) {
 		if (err.errnum == EPERM)
@@ -350,11 +353,8 @@ enter_go(struct nsx_shell *sh, struct level_req *r, int argc, char **argv, int c
 		close_req(r);
 		return status;
 	}
-	if (cmd_at < argc) {
-		status = repl_run_argv(sh, argc - cmd_at, argv + cmd_at);
-		fflush(NULL);
-		_exit(status);
-	}
+	if (cmd_at < argc)
+		repl_become(sh, argv + cmd_at);
 	return 0;
 }
 

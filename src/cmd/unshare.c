@@ -216,6 +216,29 @@ describe_cmd(struct level_req *r, int argc, char **argv)
 		len += (size_t)snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s", i ? " " : "", argv[i]);
 }
 
+#define NOTE_AUTO_USER "as a normal user, made a user namespace too and mapped you " \
+	"to root in it (like unshare -r)"
+#define NOTE_NOBODY "no uid map is written, so inside you are nobody (65534) and " \
+	"have no rights on the host's files (--map-root maps you to root)"
+
+/* What to tell the student about the user namespace, once the level is
+ * there: a level that fails is one line. */
+static const char *note;
+
+static void
+say_note(void)
+{
+	if (note)
+		fprintf(stderr, "nsx: unshare: %s\n", note);
+}
+
+static void
+unshare_become(struct nsx_shell *sh, char **argv)
+{
+	say_note();
+	repl_become(sh, argv);
+}
+
 static int
 unshare_run(struct nsx_shell *sh, int argc, char **argv)
 {
@@ -251,25 +274,20 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	if (r.hostname && sh->depth == 0 && !(r.flags & CLONE_NEWUTS))
 		return cmd_fail(&cmd_unshare, "--hostname needs a uts namespace");
 	describe_types(&r);
+	note = auto_user ? NOTE_AUTO_USER : (r.flags & CLONE_NEWUSER) && !r.nuid ? NOTE_NOBODY : NULL;
+	/* `nsx unshare ... -- CMD`: this process becomes the level and CMD */
+	if (sh->oneshot && end + 1 < argc)
+		level_exec(sh, &r, argv + end + 1, unshare_become);
 	rc = level_open(sh, &r, &status, &err);
 	if (rc < 0) {
 		nsx_err_print("unshare", &err);
 		return 1;
 	}
 	if (rc == 0) {
-		/* said once the level is there: a level that fails is one line */
-		if (auto_user)
-			fprintf(stderr, "nsx: unshare: as a normal user, made a user namespace too "
-				"and mapped you to root in it (like unshare -r)\n");
-		else if ((r.flags & CLONE_NEWUSER) && !r.nuid)
-			fprintf(stderr, "nsx: unshare: no uid map is written, so inside you are nobody "
-				"(65534) and have no rights on the host's files (--map-root maps you to root)\n");
 		/* the new level: run CMD there, or go on with the shell */
-		if (end + 1 < argc) {
-			status = repl_run_argv(sh, argc - end - 1, argv + end + 1);
-			fflush(NULL);
-			_exit(status);
-		}
+		if (end + 1 < argc)
+			unshare_become(sh, argv + end + 1);
+		say_note();
 		return 0;
 	}
 	return status;

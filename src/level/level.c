@@ -38,6 +38,9 @@ struct msg {
 	char text[400];
 };
 
+/* level_exec's command name, for its error lines */
+static const char *direct_who = "nsx";
+
 static int
 send_msg(int fd, int type, int errnum, const char *fmt, ...)
 {
@@ -61,6 +64,11 @@ child_fail(int fd, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m.text, sizeof(m.text), fmt, ap);
 	va_end(ap);
+	if (fd < 0) {
+		/* level_exec: this process was to become CMD; it says why not */
+		fprintf(stderr, "nsx: %s: %s\n", direct_who, m.text);
+		_exit(1);
+	}
 	if (write(fd, &m, sizeof(m)) < 0)
 		_exit(125);
 	_exit(125);
@@ -98,10 +106,15 @@ map_text(const struct idmap *m, int n, char *buf, size_t size)
 /* A map the kernel lets us write ourselves: as root, or one line mapping
  * our own id. Anything else goes through the setuid newuidmap(1). */
 static bool
-map_direct(const struct idmap *m, int n, unsigned long self)
+map_direct(const struct idmap *m, int n, unsigned long self, bool root)
 {
-	return geteuid() == 0 || (n == 1 && m[0].count == 1 && m[0].outer == self);
+	return root || (n == 1 && m[0].count == 1 && m[0].outer == self);
 }
+
+/* Our ids before any unshare: after it, until the map is written, we are
+ * the overflow id (65534) in the new user namespace. */
+static uid_t outer_uid;
+static gid_t outer_gid;
 
 static int
 run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct nsx_err *err)
@@ -163,7 +176,7 @@ write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 	if (r->nuid) {
 		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 		map_text(r->uidmap, r->nuid, text, sizeof(text));
-		if (map_direct(r->uidmap, r->nuid, geteuid())) {
+		if (map_direct(r->uidmap, r->nuid, outer_uid, outer_uid == 0 && pid != getpid())) {
 			if (write_file(path, text) < 0)
 				return nsx_error(err, errno, "the kernel refused uid map '%s': %s%s",
 						 map_oneline(text, shown, sizeof(shown)), strerror(errno),
@@ -174,14 +187,15 @@ write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 	if (r->ngid) {
 		/* An unprivileged process may write gid_map only after denying
 		 * setgroups, or it could drop groups it was denied by (CVE-2014-8989). */
-		if (r->deny_setgroups) {
+		/* writing our own map, we lack CAP_SETGID above us: deny too */
+		if (r->deny_setgroups || pid == getpid()) {
 			snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 			if (write_file(path, "deny") < 0 && errno != ENOENT)
 				return nsx_error(err, errno, "cannot deny setgroups: %s", strerror(errno));
 		}
 		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 		map_text(r->gidmap, r->ngid, text, sizeof(text));
-		if (map_direct(r->gidmap, r->ngid, getegid())) {
+		if (map_direct(r->gidmap, r->ngid, outer_gid, outer_uid == 0 && pid != getpid())) {
 			if (write_file(path, text) < 0)
 				return nsx_error(err, errno, "the kernel refused gid map '%s': %s",
 						 map_oneline(text, shown, sizeof(shown)), strerror(errno));
@@ -270,13 +284,19 @@ child_setup(const struct level_req *r, int sock)
 
 	if (r->enter) {
 		child_enter(r, sock);
-		if (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1)
+		if (sock >= 0 && (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1))
 			_exit(125);
 		return;
 	}
 	if (unshare(r->flags) < 0)
 		child_fail(sock, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
-	if (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1 || ack != 'm')
+	if (sock < 0) {
+		/* level_exec: maps of our own ids only, written by ourselves */
+		struct nsx_err err;
+
+		if ((r->nuid || r->ngid) && write_maps(r, getpid(), &err) < 0)
+			child_fail(sock, err.errnum, "%s", err.msg);
+	} else if (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1 || ack != 'm')
 		_exit(125);	/* the parent failed to map and says why */
 	if (r->flags & CLONE_NEWTIME) {
 		char text[128];
@@ -406,6 +426,8 @@ level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct 
 	if (sh->depth + 1 >= LEVEL_MAX)
 		return nsx_error(err, EINVAL, "too many levels (%d at most): exit one first",
 				 LEVEL_MAX - 1);
+	outer_uid = geteuid();
+	outer_gid = getegid();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return nsx_error(err, errno, "socketpair: %s", strerror(errno));
 	fflush(NULL);
@@ -506,4 +528,48 @@ level_reap(const struct nsx_shell *sh)
 		return;
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+}
+
+/* Can this process make the level itself and become CMD? Only when no
+ * map needs a helper outside the new user namespace (newuidmap, or ranges
+ * as root: the kernel wants CAP_SETUID in the parent namespace). */
+static bool
+exec_direct_ok(const struct level_req *r)
+{
+	if (r->enter)
+		return true;
+	return (!r->nuid || (r->nuid == 1 && r->uidmap[0].count == 1 && r->uidmap[0].outer == geteuid())) &&
+	       (!r->ngid || (r->ngid == 1 && r->gidmap[0].count == 1 && r->gidmap[0].outer == getegid()));
+}
+
+int
+level_exec(struct nsx_shell *sh, const struct level_req *r, char **argv,
+	   void (*run)(struct nsx_shell *sh, char **argv))
+{
+	outer_uid = geteuid();
+	outer_gid = getegid();
+	if (!exec_direct_ok(r))
+		return -1;
+	direct_who = r->enter ? "enter" : "unshare";
+	fflush(NULL);
+	child_setup(r, -1);
+	if ((r->enter ? r->enter_flags : r->flags) & (CLONE_NEWPID | CLONE_NEWTIME)) {
+		/* as unshare --fork and nsenter do: CMD is PID 1 there */
+		pid_t c = fork();
+
+		if (c < 0)
+			child_fail(-1, errno, "fork into the new pid namespace: %s", strerror(errno));
+		if (c > 0) {
+			struct sigaction ign = { .sa_handler = SIG_IGN };
+
+			sigaction(SIGINT, &ign, NULL);
+			sigaction(SIGQUIT, &ign, NULL);
+			relay(c);
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	}
+	child_finish(r, -1);
+	record_level(sh, r);
+	run(sh, argv);
+	_exit(125);
 }

@@ -50,6 +50,15 @@ struct level_req {
  * changed. */
 int level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct nsx_err *err);
 
+/* For `nsx unshare ... -- CMD` (a subcommand, nothing to come back to):
+ * make the level in this very process, as unshare(1) and nsenter(1) do,
+ * and hand it to run(), which execs CMD or exits with its status. Saves
+ * the fork a level costs. Returns -1 without doing anything when a map
+ * needs a helper process (then level_open is the way); otherwise never
+ * returns: a setup error is one line and exit status 1. */
+int level_exec(struct nsx_shell *sh, const struct level_req *r, char **argv,
+	       void (*run)(struct nsx_shell *sh, char **argv));
+
 /* Per level, as `levels` lists them. */
 struct level_rec {
 	pid_t pid_start;	/* the level's PID as seen where nsx started */

@@ -14,8 +14,8 @@
 static const int job_signals[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE, SIGWINCH };
 #define NJOBSIG (int)(sizeof(job_signals) / sizeof(job_signals[0]))
 
-static void __attribute__((noreturn))
-child_exec(char *const argv[])
+void
+exec_replace(char *const argv[])
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -89,7 +89,7 @@ exec_program(char *const argv[])
 	sigprocmask(SIG_BLOCK, &block, &saved);
 	pid = fork();
 	if (pid == 0)
-		child_exec(argv);
+		exec_replace(argv);
 	for (int i = 0; i < NJOBSIG; i++)
 		sigaction(job_signals[i], &ign, &old[i]);
 	sigprocmask(SIG_SETMASK, &saved, NULL);

@@ -32,6 +32,19 @@ repl_run_argv(struct nsx_shell *sh, int argc, char **argv)
 	return status;
 }
 
+void
+repl_become(struct nsx_shell *sh, char **argv)
+{
+	int argc = 0;
+
+	if (!cmd_find(argv[0]))
+		exec_replace(argv);
+	while (argv[argc])
+		argc++;
+	sh->oneshot = false;
+	_exit(repl_run_argv(sh, argc, argv));
+}
+
 int
 repl_run_line(struct nsx_shell *sh, const char *text)
 {
