@@ -81,7 +81,7 @@ TESTS_SH := $(wildcard tests/sh/*.t)
 
 test check: all $(UNIT_BINS)
 	NSX=$(CURDIR)/$(BUILD)/nsx NSX_TOP=$(CURDIR) NSX_BUILD=$(CURDIR)/$(BUILD) \
-		prove -v -j2 $(UNIT_BINS) $(TESTS_SH)
+		prove -v $(UNIT_BINS) $(TESTS_SH)
 
 asan:
 	$(MAKE) BUILD=build-asan \
@@ -93,7 +93,7 @@ asan:
 
 test-only: $(BUILD)/nsx $(UNIT_BINS)
 	NSX=$(CURDIR)/$(BUILD)/nsx NSX_TOP=$(CURDIR) NSX_BUILD=$(CURDIR)/$(BUILD) \
-		prove -v -j2 $(UNIT_BINS) $(TESTS_SH)
+		prove -v $(UNIT_BINS) $(TESTS_SH)
 
 bench: all
 	bench/ls.sh
