@@ -340,8 +340,11 @@ enter_go(struct nsx_shell *sh, struct level_req *r, int argc, char **argv, int c
 
 	/* `nsx enter ... -- CMD`: this process becomes the level and CMD */
 	if (sh->oneshot && cmd_at < argc)
-		level_exec(sh, r, argv + cmd_at, repl_become);
-	rc = level_open(sh, r, &status, &err);
+		rc = level_exec(sh, r, argv + cmd_at, repl_become, &err);
+	else
+		rc = 0;
+	if (rc == 0)
+		rc = level_open(sh, r, &status, &err);
 	if (rc < 0) {
 		if (err.errnum == EPERM)
 			explain_eperm(sh, r, &err);

@@ -277,8 +277,11 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	note = auto_user ? NOTE_AUTO_USER : (r.flags & CLONE_NEWUSER) && !r.nuid ? NOTE_NOBODY : NULL;
 	/* `nsx unshare ... -- CMD`: this process becomes the level and CMD */
 	if (sh->oneshot && end + 1 < argc)
-		level_exec(sh, &r, argv + end + 1, unshare_become);
-	rc = level_open(sh, &r, &status, &err);
+		rc = level_exec(sh, &r, argv + end + 1, unshare_become, &err);
+	else
+		rc = 0;
+	if (rc == 0)
+		rc = level_open(sh, &r, &status, &err);
 	if (rc < 0) {
 		nsx_err_print("unshare", &err);
 		return 1;

@@ -243,57 +243,65 @@ unshare_hint(int flags, int e)
 	return "";
 }
 
-static void
-enter_one(const struct level_req *r, int sock, int t)
+static int
+enter_one(const struct level_req *r, int t, struct nsx_err *err)
 {
-	if (r->nsfd[t] < 0)
-		return;
-	if (setns(r->nsfd[t], nstype_table[t].clone_flag) < 0)
-		child_fail(sock, errno, "setns into %s: %s%s", nstype_table[t].name, strerror(errno),
-			   errno == EPERM ? " (needs CAP_SYS_ADMIN in the user namespace that owns it: "
-			   "run as root, or enter its user namespace too)" : "");
+	if (r->nsfd[t] < 0 || setns(r->nsfd[t], nstype_table[t].clone_flag) == 0)
+		return 0;
+	return nsx_error(err, errno, "setns into %s: %s%s", nstype_table[t].name, strerror(errno),
+			 errno == EPERM ? " (needs CAP_SYS_ADMIN in the user namespace that owns it: "
+			 "run as root, or enter its user namespace too)" : "");
 }
 
 /* setns in nsenter's order: a privileged caller enters the user namespace
  * last (after it, it may lack the rights for the others); an unprivileged
  * one first (it gains the rights there). With a pidfd the kernel does it
  * all in one call, in the right order, or nothing (Linux 5.8). */
-static void
-child_enter(const struct level_req *r, int sock)
+static int
+enter_all(const struct level_req *r, struct nsx_err *err)
 {
 	if (r->pidfd >= 0) {
-		if (setns(r->pidfd, r->enter_flags) < 0)
-			child_fail(sock, errno, "setns: %s%s", strerror(errno),
-				   errno == EPERM ? " (not allowed: run as root, or enter a user "
-				   "namespace that owns the others)" : "");
-		return;
+		if (setns(r->pidfd, r->enter_flags) == 0)
+			return 0;
+		return nsx_error(err, errno, "setns: %s%s", strerror(errno),
+				 errno == EPERM ? " (not allowed: run as root, or enter a user "
+				 "namespace that owns the others)" : "");
 	}
-	if (r->user_first)
-		enter_one(r, sock, NSX_USER);
+	if (r->user_first && enter_one(r, NSX_USER, err) < 0)
+		return -1;
 	for (int t = 0; t < NSX_NTYPES; t++)
-		if (t != NSX_USER)
-			enter_one(r, sock, t);
-	if (!r->user_first)
-		enter_one(r, sock, NSX_USER);
+		if (t != NSX_USER && enter_one(r, t, err) < 0)
+			return -1;
+	if (!r->user_first && enter_one(r, NSX_USER, err) < 0)
+		return -1;
+	return 0;
 }
 
+/* The step that changes namespaces: unshare, or setns into the target's. */
+static int
+first_step(const struct level_req *r, struct nsx_err *err)
+{
+	if (r->enter)
+		return enter_all(r, err);
+	if (unshare(r->flags) < 0)
+		return nsx_error(err, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
+	return 0;
+}
+
+/* After first_step: maps, time offsets, propagation, hostname. sock < 0
+ * in level_exec: no parent to write maps, we write our own. */
 static void
 child_setup(const struct level_req *r, int sock)
 {
+	struct nsx_err err;
 	char ack;
 
 	if (r->enter) {
-		child_enter(r, sock);
 		if (sock >= 0 && (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1))
 			_exit(125);
 		return;
 	}
-	if (unshare(r->flags) < 0)
-		child_fail(sock, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
 	if (sock < 0) {
-		/* level_exec: maps of our own ids only, written by ourselves */
-		struct nsx_err err;
-
 		if ((r->nuid || r->ngid) && write_maps(r, getpid(), &err) < 0)
 			child_fail(sock, err.errnum, "%s", err.msg);
 	} else if (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1 || ack != 'm')
@@ -441,6 +449,8 @@ level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct 
 		close(sv[0]);
 		/* the level ends with the shell that made it */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (first_step(r, err) < 0)
+			child_fail(sv[1], err->errnum, "%s", err->msg);
 		child_setup(r, sv[1]);
 		if ((r->enter ? r->enter_flags : r->flags) & (CLONE_NEWPID | CLONE_NEWTIME)) {
 			/* unshare applies to children: fork so that the level is
@@ -544,14 +554,17 @@ exec_direct_ok(const struct level_req *r)
 
 int
 level_exec(struct nsx_shell *sh, const struct level_req *r, char **argv,
-	   void (*run)(struct nsx_shell *sh, char **argv))
+	   void (*run)(struct nsx_shell *sh, char **argv), struct nsx_err *err)
 {
 	outer_uid = geteuid();
 	outer_gid = getegid();
 	if (!exec_direct_ok(r))
-		return -1;
+		return 0;
 	direct_who = r->enter ? "enter" : "unshare";
 	fflush(NULL);
+	/* refused: nothing has changed, the caller explains it */
+	if (first_step(r, err) < 0)
+		return -1;
 	child_setup(r, -1);
 	if ((r->enter ? r->enter_flags : r->flags) & (CLONE_NEWPID | CLONE_NEWTIME)) {
 		/* as unshare --fork and nsenter do: CMD is PID 1 there */

@@ -53,11 +53,12 @@ int level_open(struct nsx_shell *sh, const struct level_req *r, int *status, str
 /* For `nsx unshare ... -- CMD` (a subcommand, nothing to come back to):
  * make the level in this very process, as unshare(1) and nsenter(1) do,
  * and hand it to run(), which execs CMD or exits with its status. Saves
- * the fork a level costs. Returns -1 without doing anything when a map
- * needs a helper process (then level_open is the way); otherwise never
- * returns: a setup error is one line and exit status 1. */
+ * the fork a level costs. Returns 0 without doing anything when a map
+ * needs a helper process (then level_open is the way), -1 with err when
+ * unshare/setns was refused (nothing changed); otherwise never returns: a
+ * later setup error is one line and exit status 1. */
 int level_exec(struct nsx_shell *sh, const struct level_req *r, char **argv,
-	       void (*run)(struct nsx_shell *sh, char **argv));
+	       void (*run)(struct nsx_shell *sh, char **argv), struct nsx_err *err);
 
 /* Per level, as `levels` lists them. */
 struct level_rec {
