@@ -214,20 +214,6 @@ plan_file(struct nsx_shell *sh, const struct target *tg, unsigned types)
 			ino);
 }
 
-static void
-close_req(struct level_req *r)
-{
-	for (int t = 0; t < NSX_NTYPES; t++)
-		if (r->nsfd[t] >= 0)
-			close(r->nsfd[t]);
-	if (r->pidfd >= 0)
-		close(r->pidfd);
-	if (r->root_fd >= 0)
-		close(r->root_fd);
-	if (r->wd_fd >= 0)
-		close(r->wd_fd);
-}
-
 static int
 plan_dirs(struct level_req *r, const struct target *tg, bool root, bool wd)
 {
@@ -246,27 +232,6 @@ plan_dirs(struct level_req *r, const struct target *tg, bool root, bool wd)
 			return cmd_fail(&cmd_enter, "cannot open %s: %s", path, strerror(errno));
 	}
 	return 0;
-}
-
-static void
-describe_types(struct level_req *r)
-{
-	size_t len = 0;
-
-	for (int t = 0; t < NSX_NTYPES; t++)
-		if (r->enter_flags & nstype_table[t].clone_flag)
-			len += (size_t)snprintf(r->what + len, sizeof(r->what) - len, "%s%s",
-						len ? "," : "", nstype_table[t].name);
-}
-
-/* The command as typed (before getopt reorders argv), for `levels`. */
-static void
-describe_cmd(struct level_req *r, int argc, char **argv)
-{
-	size_t len = 0;
-
-	for (int i = 0; i < argc && len < sizeof(r->cmd); i++)
-		len += (size_t)snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s", i ? " " : "", argv[i]);
 }
 
 /* The inode of the user namespace owning namespace fd (0 if unknown). */
@@ -348,12 +313,12 @@ enter_go(struct nsx_shell *sh, struct level_req *r, int argc, char **argv, int c
 	if (rc < 0) {
 		if (err.errnum == EPERM)
 			explain_eperm(sh, r, &err);
-		close_req(r);
+		level_req_close(r);
 		nsx_err_print("enter", &err);
 		return 1;
 	}
 	if (rc == 1) {
-		close_req(r);
+		level_req_close(r);
 		return status;
 	}
 	if (cmd_at < argc)
@@ -373,7 +338,7 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 
 	for (int t = 0; t < NSX_NTYPES; t++)
 		r.nsfd[t] = -1;
-	describe_cmd(&r, argc, argv);
+	level_req_cmd(&r, argc, argv);
 	for (nargs = 0; nargs < argc && strcmp(argv[nargs], "--") != 0; nargs++)
 		;
 	while ((c = cmd_getopt(&cmd_enter, nargs, argv, &g)) != -1) {
@@ -407,16 +372,16 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 		r.nsfd[tg.type] = tg.fd;
 		r.enter_flags = nstype_table[tg.type].clone_flag;
 	} else if (plan_pid(sh, &r, &tg, types)) {
-		close_req(&r);
+		level_req_close(&r);
 		return 1;
 	}
 	/* nsenter: user namespace first when we gain rights there, else last */
 	r.user_first = geteuid() != 0;
 	if (plan_dirs(&r, &tg, root, wd)) {
-		close_req(&r);
+		level_req_close(&r);
 		return 1;
 	}
-	describe_types(&r);
+	level_req_types(&r, r.enter_flags);
 	return enter_go(sh, &r, argc, argv, nargs + 1);
 }
 

@@ -195,27 +195,6 @@ plan_maps(struct level_req *r, struct unshare_opts *o, bool *auto_user)
 	}
 }
 
-static void
-describe_types(struct level_req *r)
-{
-	size_t len = 0;
-
-	for (int t = 0; t < NSX_NTYPES; t++)
-		if (r->flags & nstype_table[t].clone_flag)
-			len += (size_t)snprintf(r->what + len, sizeof(r->what) - len, "%s%s",
-						len ? "," : "", nstype_table[t].name);
-}
-
-/* The command as typed (before getopt reorders argv), for `levels`. */
-static void
-describe_cmd(struct level_req *r, int argc, char **argv)
-{
-	size_t len = 0;
-
-	for (int i = 0; i < argc && len < sizeof(r->cmd); i++)
-		len += (size_t)snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s", i ? " " : "", argv[i]);
-}
-
 #define NOTE_AUTO_USER "as a normal user, made a user namespace too and mapped you " \
 	"to root in it (like unshare -r)"
 #define NOTE_NOBODY "no uid map is written, so inside you are nobody (65534) and " \
@@ -253,7 +232,7 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	int nargs;
 
 	/* options and types stop at "--": what follows is CMD, untouched */
-	describe_cmd(&r, argc, argv);
+	level_req_cmd(&r, argc, argv);
 	for (nargs = 0; nargs < argc && strcmp(argv[nargs], "--") != 0; nargs++)
 		;
 	while ((c = cmd_getopt(&cmd_unshare, nargs, argv, &g)) != -1) {
@@ -273,7 +252,7 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 				nstype_names());
 	if (r.hostname && sh->depth == 0 && !(r.flags & CLONE_NEWUTS))
 		return cmd_fail(&cmd_unshare, "--hostname needs a uts namespace");
-	describe_types(&r);
+	level_req_types(&r, r.flags);
 	note = auto_user ? NOTE_AUTO_USER : (r.flags & CLONE_NEWUSER) && !r.nuid ? NOTE_NOBODY : NULL;
 	/* `nsx unshare ... -- CMD`: this process becomes the level and CMD */
 	if (sh->oneshot && end + 1 < argc)

@@ -205,6 +205,40 @@ write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 	return 0;
 }
 
+void
+level_req_close(const struct level_req *r)
+{
+	for (int t = 0; t < NSX_NTYPES; t++)
+		if (r->nsfd[t] >= 0)
+			close(r->nsfd[t]);
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	if (r->root_fd >= 0)
+		close(r->root_fd);
+	if (r->wd_fd >= 0)
+		close(r->wd_fd);
+}
+
+void
+level_req_types(struct level_req *r, int flags)
+{
+	size_t len = 0;
+
+	for (int t = 0; t < NSX_NTYPES; t++)
+		if (flags & nstype_table[t].clone_flag)
+			len += (size_t)snprintf(r->what + len, sizeof(r->what) - len, "%s%s",
+						len ? "," : "", nstype_table[t].name);
+}
+
+void
+level_req_cmd(struct level_req *r, int argc, char **argv)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < argc && len < sizeof(r->cmd); i++)
+		len += (size_t)snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s", i ? " " : "", argv[i]);
+}
+
 int
 idmap_parse(const char *s, struct idmap *m)
 {
@@ -345,18 +379,9 @@ child_finish(const struct level_req *r, int sock)
 	}
 	if (r->wd && chdir(r->wd) < 0)
 		child_fail(sock, errno, "--wd %s: %s", r->wd, strerror(errno));
-	if (r->enter) {
-		/* done with them: the level keeps no fd of the target */
-		for (int t = 0; t < NSX_NTYPES; t++)
-			if (r->nsfd[t] >= 0)
-				close(r->nsfd[t]);
-		if (r->pidfd >= 0)
-			close(r->pidfd);
-		if (r->root_fd >= 0)
-			close(r->root_fd);
-		if (r->wd_fd >= 0)
-			close(r->wd_fd);
-	}
+	/* done with them: the level keeps no fd of the target */
+	if (r->enter)
+		level_req_close(r);
 	if (r->mount_proc) {
 		/* a proc of the new pid namespace: ps and /proc show only it */
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)

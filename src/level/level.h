@@ -44,6 +44,13 @@ struct level_req {
 	int root_fd, wd_fd;	/* >= 0: chroot to / chdir to (nsenter -r/-w) */
 };
 
+/* r->what from CLONE_NEW* flags ("uts,pid"), r->cmd from the command as
+ * typed (call it before getopt reorders argv): what `levels` shows. */
+void level_req_types(struct level_req *r, int flags);
+void level_req_cmd(struct level_req *r, int argc, char **argv);
+/* Close the fds an enter request holds (the >= 0 ones). */
+void level_req_close(const struct level_req *r);
+
 /* Fork a new level. Returns 0 in the new level (a child process, now in its
  * namespaces), 1 in the caller once that level has ended (*status: its exit
  * status), or -1 with err when the level could not be made: then nothing has
