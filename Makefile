@@ -14,7 +14,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS := build-essential pkg-config libreadline-dev libncurses-dev \
-	libsmartcols-dev libmnl-dev util-linux procps iproute2 perl tmux uidmap
+	libsmartcols-dev libmnl-dev util-linux procps iproute2 perl tmux uidmap passwd
 
 PKGS    := readline smartcols libmnl
 VERSION := 0.1

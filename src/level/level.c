@@ -120,8 +120,9 @@ static int
 run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct nsx_err *err)
 {
 	char *argv[3 + 3 * LEVEL_MAXMAP + 1];
-	char num[3 * LEVEL_MAXMAP + 1][24];
-	int k = 0, st;
+	char num[3 * LEVEL_MAXMAP + 1][24], why[256];
+	int k = 0, st, pfd[2];
+	ssize_t got;
 	pid_t c;
 
 	argv[k++] = (char *)tool;
@@ -136,16 +137,27 @@ run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct
 		argv[k++] = num[3 + 3 * i];
 	}
 	argv[k] = NULL;
+	/* the tool's own complaint becomes part of our one line */
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return nsx_error(err, errno, "pipe: %s", strerror(errno));
 	c = fork();
 	if (c == 0) {
+		dup2(pfd[1], STDERR_FILENO);
 		execvp(tool, argv);
-		fprintf(stderr, "nsx: %s: %s\n", tool, errno == ENOENT ?
-			"not found (install the uidmap package; see 'doctor')" : strerror(errno));
-		_exit(127);
+		_exit(errno == ENOENT ? 127 : 126);
 	}
-	if (c < 0 || waitpid(c, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return nsx_error(err, EPERM, "%s refused the map (is it in /etc/sub%cid for you? see 'doctor')",
-				 tool, tool[3] == 'u' ? 'u' : 'g');
+	close(pfd[1]);
+	got = c < 0 ? -1 : read(pfd[0], why, sizeof(why) - 1);
+	close(pfd[0]);
+	why[got > 0 ? got : 0] = '\0';
+	why[strcspn(why, "\n")] = '\0';
+	if (c < 0 || waitpid(c, &st, 0) < 0 || !WIFEXITED(st))
+		return nsx_error(err, EPERM, "%s failed", tool);
+	if (WEXITSTATUS(st) == 127)
+		return nsx_error(err, ENOENT, "%s not found (install the uidmap package; see 'doctor')", tool);
+	if (WEXITSTATUS(st) != 0)
+		return nsx_error(err, EPERM, "%s refused the map%s%s (is it in /etc/sub%cid for you? see 'doctor')",
+				 tool, *why ? ": " : "", why, tool[3] == 'u' ? 'u' : 'g');
 	return 0;
 }
 
