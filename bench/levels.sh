@@ -101,19 +101,7 @@ pair() {
 	done
 }
 
-# med FILE [FIELD]: median of a column (1 wall, 2 user, 3 sys), in ms
-med() {
-	awk -v f="${2:-1}" '{ print $f }' "$1" | sort -n |
-		awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f", m / 1000 }'
-}
-# pairmed A B: median of the per-round ratios A[i]/B[i]
-pairmed() {
-	paste -d' ' "$1" "$2" | awk '{ print $1 / $4 }' | sort -g |
-		awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f", m }'
-}
-cpu() { awk '{ print $2 + $3 }' "$1" >"$1.cpu"; med "$1.cpu"; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-verdict() { awk -v x="$1" -v g="$2" 'BEGIN { print (x <= g ? "ok" : "MISSED") }'; }
+. "$(dirname "$0")/stats.sh"
 
 CASES=(unshare enter)
 declare -A NSXCMD=([unshare]="$NSX unshare uts -- /bin/true" [enter]="$NSX enter $SLEEPER -- /bin/true")
