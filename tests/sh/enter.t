@@ -22,24 +22,6 @@ links() {
 # shellcheck disable=SC2016
 INSIDE_CMD=(sh -c 'for f in /proc/self/ns/*; do readlink "$f"; done')
 
-# fails WANT-STDERR-REGEX ARGS...: nsx ARGS exits 1, prints nothing on stdout
-# and exactly one line, matching WANT, on stderr
-fails() {
-	local want=$1 rc err; shift
-	"$NSX" "$@" >"$TMPD/out" 2>"$TMPD/err" </dev/null
-	rc=$?
-	err=$(cat "$TMPD/err")
-	if [ $rc = 1 ] && [ ! -s "$TMPD/out" ] && [ "$(wc -l <"$TMPD/err")" = 1 ] &&
-	   printf '%s\n' "$err" | grep -Eq -- "$want"; then
-		ok 0 "nsx $*: exit 1, one line: $err"
-	else
-		ok 1 "nsx $*"
-		printf '#   exit %s, stdout %s bytes, stderr:\n' "$rc" "$(wc -c <"$TMPD/out")"
-		sed 's/^/#     /' "$TMPD/err" | head -5
-		printf '#   wanted one line matching: %s\n' "$want"
-	fi
-}
-
 # ---- no root needed ---------------------------------------------------------
 
 nopid=999999

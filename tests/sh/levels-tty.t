@@ -36,14 +36,6 @@ cur_line() { screen | sed '/^$/d' | tail -n 1; }
 keys() { tmx send-keys -t "$S" "$@"; }
 type_line() { tmx send-keys -t "$S" -l "$1"; }
 run_line() { type_line "$1"; keys Enter; }
-wait_cond() {
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 show_end() {
 	screen | sed '/^$/d' | tail -n 8 | sed 's/^/#   | /'
 }

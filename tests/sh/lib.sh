@@ -72,3 +72,31 @@ done_testing() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
 }
+
+# fails WANT-STDERR-REGEX ARGS...: nsx ARGS exits 1, prints nothing on stdout
+# and exactly one line, matching WANT, on stderr (bad input, one clear line)
+fails() {
+	local want=$1 rc out err; shift
+	out=$(mktemp) err=$(mktemp)
+	"$NSX" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+	if [ $rc = 1 ] && [ ! -s "$out" ] && [ "$(wc -l <"$err")" = 1 ] && grep -Eq -- "$want" "$err"; then
+		ok 0 "nsx $*: exit 1, one line: $(cat "$err")"
+	else
+		ok 1 "nsx $*"
+		printf '#   exit %s, stdout %s bytes, stderr:\n' "$rc" "$(wc -c <"$out")"
+		sed 's/^/#     /' "$err" | head -5
+		printf '#   wanted one line matching: %s\n' "$want"
+	fi
+	rm -f "$out" "$err"
+}
+
+# wait_cond CMD...: until CMD succeeds, WAIT_TENTHS tenths of a second at most
+wait_cond() {
+	local i
+	for ((i = 0; i < ${WAIT_TENTHS:-50}; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -71,20 +71,6 @@ is "$("$NSX" enter "$T/mnt" -- readlink /proc/self/ns/mnt 2>&1)" "mnt:[$mino]" "
 mkdir "$T/dir"
 mount -t tmpfs nsxpin "$T/dir"
 before=$(mounts_under | sort)
-# fails WANT-REGEX ARGS...
-fails() {
-	local want=$1 rc; shift
-	"$NSX" "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-	if [ $rc = 1 ] && [ ! -s "$T/out" ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -Eq -- "$want" "$T/err"; then
-		ok 0 "nsx $*: exit 1, one line: $(cat "$T/err")"
-	else
-		ok 1 "nsx $*"
-		printf '#   exit %s, stdout %s bytes, stderr:\n' "$rc" "$(wc -c <"$T/out")"
-		sed 's/^/#     /' "$T/err" | head -5
-		printf '#   wanted one line matching: %s\n' "$want"
-	fi
-}
 fails "^nsx: pin: $T/missing: No such file or directory \\(create an empty file first" pin net "$T/missing"
 fails "^nsx: pin: $T/net is a mount point already" pin net "$T/net"
 fails "^nsx: pin: $T/dir is a mount point already" pin uts "$T/dir"

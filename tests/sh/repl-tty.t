@@ -87,15 +87,6 @@ wait_screen() {
 	screen | sed '/^$/d' | tail -n 8 | sed 's/^/#   | /'
 	return 1
 }
-# wait_cond CMD...: until CMD succeeds
-wait_cond() {
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # clear: forget what is on screen, so the next waits see only new output
 clear_screen() {
 	keys C-l
