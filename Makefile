@@ -34,7 +34,7 @@ LIBOBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.t)
 
-.PHONY: all deps run test check asan bench install uninstall clean
+.PHONY: all deps run test check asan bench screenshots install uninstall clean
 
 all: nsx
 
@@ -98,6 +98,11 @@ test-only: $(BUILD)/nsx $(UNIT_BINS)
 bench: all
 	bench/ls.sh
 	bench/levels.sh
+
+# PNGs in screenshots/ from real runs (tmux capture -> ANSI -> ansilove)
+screenshots: all
+	@$(MAKE) --no-print-directory deps DEPS="tmux ansilove"
+	screenshots/make.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/nsx/lessons

@@ -1,0 +1,61 @@
+#!/bin/bash
+# make screenshots: real runs of nsx in tmux, captured with their escapes
+# (capture-pane -e) and drawn to PNG by ansilove. Run as root (levels need
+# namespaces); everything it starts is removed at exit.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+NSX=$PWD/nsx
+OUT=$PWD/screenshots
+SRV=nsxshot$$
+TMP=$(mktemp -d /tmp/nsx-shot.XXXXXX)
+PIDS=()
+cleanup() {
+	tmux -L "$SRV" kill-server 2>/dev/null
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "screenshots: run as root (levels make namespaces)" >&2; exit 1; }
+[ -x "$NSX" ] || { echo "screenshots: build nsx first (make)" >&2; exit 1; }
+
+# wait_for TEXT: until the pane shows TEXT (5 s at most)
+wait_for() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		tmux -L "$SRV" capture-pane -p -t shot | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "screenshots: '$1' never showed" >&2
+	return 1
+}
+
+# shot NAME COLS ROWS LINE...: type each line into a fresh nsx, then capture
+shot() {
+	local name=$1 cols=$2 rows=$3 line
+	shift 3
+	# the C locale: ASCII tree lines, which ansilove's code page draws
+	tmux -L "$SRV" -f /dev/null new-session -d -s shot -x "$cols" -y "$rows" \
+		"env -i PATH=$PATH HOME=$TMP TERM=xterm-256color LC_ALL=C $NSX"
+	wait_for 'nsx#' || { tmux -L "$SRV" kill-server; return 1; }
+	for line in "$@"; do
+		tmux -L "$SRV" send-keys -t shot -l "$line"
+		tmux -L "$SRV" send-keys -t shot Enter
+		sleep 0.4
+	done
+	tmux -L "$SRV" capture-pane -e -p -t shot | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$TMP/$name.ans"
+	tmux -L "$SRV" kill-server
+	ansilove -q -c "$cols" -o "$OUT/$name.png" "$TMP/$name.ans" >/dev/null || return 1
+	echo "screenshots/$name.png"
+}
+
+# something to show: a user namespace owned by another, a net namespace
+unshare -Ur --net unshare -U sleep 600 </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+disown
+sleep 0.3
+
+shot ls-tree 110 30 'ls -T -t user -t net -o NS,TYPE,NPROCS,PID,USER,HELDBY,COMMAND'
+shot levels 110 30 'unshare uts --hostname box' 'unshare pid --mount-proc' '!ps -e' 'levels' 'exit'
+shot ns 110 16 'ns'
