@@ -14,7 +14,8 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS := build-essential pkg-config libreadline-dev libncurses-dev \
-	libsmartcols-dev libmnl-dev util-linux procps iproute2 perl tmux uidmap passwd
+	libsmartcols-dev libmnl-dev util-linux procps iproute2 perl tmux uidmap passwd \
+	busybox-static
 
 PKGS    := readline smartcols libmnl
 VERSION := 0.1

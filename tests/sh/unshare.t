@@ -349,7 +349,7 @@ unshare mnt --propagation unchanged
 fi
 is "$(findmnt -n -o PROPAGATION /)" "$PROP" "the host's / propagation is unchanged ($PROP)"
 
-if [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
+if [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; then
 	R=$TMPD/root
 	mkdir -p "$R/bin" "$R/sub"
 	cp /bin/busybox "$R/bin/"
