@@ -37,6 +37,16 @@ cmd_parse_pid(const char *s, pid_t *pid)
 }
 
 int
+cmd_dashdash(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		;
+	return i;
+}
+
+int
 cmd_fail(const struct nsx_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;

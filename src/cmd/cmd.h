@@ -87,6 +87,10 @@ int cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_geto
  * Returns 0, or -1 when it is not one. */
 int cmd_parse_pid(const char *s, pid_t *pid);
 
+/* Where "--" is in argv (argc when absent): options and operands stop
+ * there, what follows is a command to run, untouched by getopt. */
+int cmd_dashdash(int argc, char **argv);
+
 /* Print `help CMD` text (usage, description, options, examples). */
 void cmd_print_help(const struct nsx_cmd *cmd, FILE *out);
 

@@ -339,8 +339,7 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 	for (int t = 0; t < NSX_NTYPES; t++)
 		r.nsfd[t] = -1;
 	level_req_cmd(&r, argc, argv);
-	for (nargs = 0; nargs < argc && strcmp(argv[nargs], "--") != 0; nargs++)
-		;
+	nargs = cmd_dashdash(argc, argv);
 	while ((c = cmd_getopt(&cmd_enter, nargs, argv, &g)) != -1) {
 		if (c == 'h') {
 			cmd_print_help(&cmd_enter, stdout);

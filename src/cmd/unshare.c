@@ -87,12 +87,11 @@ add_map(struct idmap *maps, int *n, const char *arg, const char *what)
 }
 
 static int
-parse_types(struct level_req *r, int argc, char **argv, int first, int *end)
+parse_types(struct level_req *r, int argc, char **argv, int first)
 {
 	extern const struct nsx_cmd cmd_unshare;
-	int i;
 
-	for (i = first; i < argc && strcmp(argv[i], "--") != 0; i++) {
+	for (int i = first; i < argc; i++) {
 		int t;
 
 		if (strcmp(argv[i], "all") == 0) {
@@ -105,7 +104,6 @@ parse_types(struct level_req *r, int argc, char **argv, int first, int *end)
 					argv[i], nstype_names());
 		r->flags |= nstype_table[t].clone_flag;
 	}
-	*end = i;
 	return 0;
 }
 
@@ -227,14 +225,10 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	struct cmd_getopt g = { 0 };
 	struct nsx_err err;
 	bool auto_user;
-	int c, end = 0, status, rc;
+	int c, status, rc, nargs;
 
-	int nargs;
-
-	/* options and types stop at "--": what follows is CMD, untouched */
 	level_req_cmd(&r, argc, argv);
-	for (nargs = 0; nargs < argc && strcmp(argv[nargs], "--") != 0; nargs++)
-		;
+	nargs = cmd_dashdash(argc, argv);
 	while ((c = cmd_getopt(&cmd_unshare, nargs, argv, &g)) != -1) {
 		if (c == 'h') {
 			cmd_print_help(&cmd_unshare, stdout);
@@ -243,9 +237,8 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 		if (c == '?' || parse_opt(&r, &o, c, g.optarg))
 			return 1;
 	}
-	if (parse_types(&r, nargs, argv, g.optind, &end))
+	if (parse_types(&r, nargs, argv, g.optind))
 		return 1;
-	end = nargs;
 	plan_maps(&r, &o, &auto_user);
 	if (!r.flags)
 		return cmd_fail(&cmd_unshare, "which namespaces? (%s, or all; e.g. 'unshare uts')",
@@ -255,8 +248,8 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	level_req_types(&r, r.flags);
 	note = auto_user ? NOTE_AUTO_USER : (r.flags & CLONE_NEWUSER) && !r.nuid ? NOTE_NOBODY : NULL;
 	/* `nsx unshare ... -- CMD`: this process becomes the level and CMD */
-	if (sh->oneshot && end + 1 < argc)
-		rc = level_exec(sh, &r, argv + end + 1, unshare_become, &err);
+	if (sh->oneshot && nargs + 1 < argc)
+		rc = level_exec(sh, &r, argv + nargs + 1, unshare_become, &err);
 	else
 		rc = 0;
 	if (rc == 0)
@@ -267,8 +260,8 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	}
 	if (rc == 0) {
 		/* the new level: run CMD there, or go on with the shell */
-		if (end + 1 < argc)
-			unshare_become(sh, argv + end + 1);
+		if (nargs + 1 < argc)
+			unshare_become(sh, argv + nargs + 1);
 		say_note();
 		return 0;
 	}

@@ -541,16 +541,11 @@ int
 level_self_ns(const struct nsx_shell *sh, unsigned long ino[NSX_NTYPES])
 {
 	struct nsx_err err;
-	char buf[32];
-	ssize_t n;
 
 	if (sh->start_procfd < 0)
 		return -1;
-	n = readlinkat(sh->start_procfd, "self", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return proc_ns_inodes(sh->start_procfd, (pid_t)atoi(buf), ino, &err);
+	/* this level's PID as the start sees it, recorded when it was made */
+	return proc_ns_inodes(sh->start_procfd, sh->levels[sh->depth].pid_start, ino, &err);
 }
 
 void
