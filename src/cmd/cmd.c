@@ -67,10 +67,12 @@ static struct option g_lopts[64];
 static char g_sopts[3 * 64 + 4];
 
 static void
-tables_build(const struct nsx_cmd *cmd)
+tables_build(const struct nsx_cmd *cmd, bool in_order)
 {
 	size_t n = 0, ls = 0;
 
+	if (in_order)
+		g_sopts[ls++] = '+';	/* stop at the first operand (a command to run) */
 	g_sopts[ls++] = ':';	/* report a missing argument as ':' */
 	for (const struct nsx_opt *o = cmd->opts; o && o->lname && n + 2 < ARRAY_SIZE(g_lopts); o++) {
 		int has = o->arg == ARG_NONE ? no_argument :
@@ -110,7 +112,7 @@ cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_getopt *
 	int c;
 
 	if (!g->started) {
-		tables_build(cmd);
+		tables_build(cmd, g->in_order);
 		g->started = true;
 		optind = 0;	/* GNU: reinitialise, the REPL parses many times */
 	}

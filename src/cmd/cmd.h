@@ -77,6 +77,7 @@ const struct nsx_cmd *cmd_find(const char *name);
  * printing one error line (unknown option, missing argument). Nothing to
  * free: a command may return at any point. */
 struct cmd_getopt {
+	bool in_order;		/* set by the caller: options end at the first operand */
 	int optind;
 	const char *optarg;
 	bool started;

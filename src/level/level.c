@@ -217,6 +217,14 @@ write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 	return 0;
 }
 
+int
+level_write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
+{
+	outer_uid = geteuid();
+	outer_gid = getegid();
+	return write_maps(r, pid, err);
+}
+
 void
 level_req_close(const struct level_req *r)
 {

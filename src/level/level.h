@@ -88,6 +88,11 @@ void level_diff(const struct nsx_shell *sh, char *buf, size_t n);
  * every orphan in it. */
 void level_reap(const struct nsx_shell *sh);
 
+/* Write r's uid/gid maps for pid, a process in a new user namespace made
+ * by this one: directly when the kernel lets us, else through newuidmap(1)
+ * and newgidmap(1); setgroups denied first where needed (CVE-2014-8989). */
+int level_write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err);
+
 /* Parse "INNER:OUTER:COUNT" into m; -1 when it does not parse. */
 int idmap_parse(const char *s, struct idmap *m);
 

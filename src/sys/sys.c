@@ -2,6 +2,8 @@
 #include "sys/sys.h"
 
 #include <dirent.h>
+#include <linux/openat2.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -105,4 +107,32 @@ sys_fd_ino(int fd)
 	if (fstat(fd, &st) < 0)
 		return 0;
 	return st.st_ino;
+}
+
+pid_t
+sys_clone_fork(int flags)
+{
+	/* No new stack: the child runs on a copy of ours, as after fork().
+	 * The raw syscall's argument order is x86-64's (flags, stack,
+	 * parent_tid, child_tid, tls); the tid arguments are unused here. */
+	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0UL);
+}
+
+int
+sys_pivot_root(const char *new_root, const char *put_old)
+{
+	return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+int
+sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
+{
+#ifdef SYS_openat2
+	struct open_how how = { .flags = (unsigned long long)flags, .resolve = resolve };
+
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
 }

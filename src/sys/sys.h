@@ -19,6 +19,17 @@ int sys_pidfd_open(pid_t pid, unsigned int flags);
 /* close_range(2), Linux 5.9; falls back to closing one by one. */
 int sys_close_range(unsigned int first, unsigned int last);
 
+/* clone(2) used like fork(2) but with CLONE_NEW* flags (and SIGCHLD as the
+ * exit signal): 0 in the child, its PID in the parent. */
+pid_t sys_clone_fork(int flags);
+
+/* pivot_root(2); glibc has no wrapper. */
+int sys_pivot_root(const char *new_root, const char *put_old);
+
+/* openat2(2), Linux 5.6, with only flags and resolve set. RESOLVE_* are
+ * from <linux/openat2.h>. ENOSYS on older kernels. */
+int sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve);
+
 /* Inode of an open file, 0 on error. */
 unsigned long sys_fd_ino(int fd);
 
