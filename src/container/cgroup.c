@@ -1,0 +1,1108 @@
+/* The container's cgroup: find nsx's own cgroup in each mounted hierarchy
+ * (/proc/self/cgroup joined with /proc/self/mountinfo), make nsx-NAME under
+ * it (on v2 maybe under TOP/nsx: see cg_v2_place) in cgroup v2 when v2
+ * offers every controller the limits need, in the v1 memory/pids/cpu
+ * hierarchies otherwise, write the limits, and take it all down again.
+ * Only plain files under the cgroup mounts are touched. */
+#define _GNU_SOURCE
+#include "container/cgroup.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sys/sys.h"
+#include "util/xalloc.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+#define CG_PREFIX "nsx-"
+#define CG_PERIOD 100000	/* us: the CFS period both versions use by default */
+#define CG_PIDS_MAX 4194304LL	/* PID_MAX_LIMIT: pids.max refuses more (EINVAL) */
+#define CG_KILL_TRIES 200	/* x 10 ms: how long cg_destroy waits for the dead */
+#define CG_MAXDEPTH 32		/* sub-cgroups deeper than this are not walked */
+#define CG_MAXLINES 32		/* lines of /proc/self/cgroup */
+
+static const struct cg_ctl {
+	unsigned bit;
+	const char *name;	/* the controller */
+	const char *opt;	/* the option that needs it */
+} cg_ctls[] = {
+	{ CG_CTL_MEMORY, "memory", "--memory" },
+	{ CG_CTL_PIDS, "pids", "--pids" },
+	{ CG_CTL_CPU, "cpu", "--cpus" },
+};
+
+/* ---- parsing the options ---- */
+
+static int
+cg_bad_size(const char *s, struct nsx_err *err)
+{
+	return nsx_error(err, 0, "--memory %s: not a size (use e.g. 64m, 1G)", s);
+}
+
+int
+cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err)
+{
+	static const char units[] = "kmgt";
+	unsigned long long n;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	/* strtoull would take " 1", "+1" and "-1" (as a huge number) */
+	if (!isdigit((unsigned char)s[0]))
+		return cg_bad_size(s, err);
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (*end && (u = strchr(units, tolower((unsigned char)*end)))) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		end += *end == 'i';
+	}
+	end += (*end == 'b' || *end == 'B');
+	if (*end)
+		return cg_bad_size(s, err);
+	if (n == 0)
+		return nsx_error(err, 0, "--memory %s: must be more than 0", s);
+	if (errno == ERANGE || n > ((unsigned long long)LLONG_MAX >> shift))
+		return nsx_error(err, 0, "--memory %s: too large", s);
+	*bytes = (long long)(n << shift);
+	return 0;
+}
+
+int
+cg_parse_pids(const char *s, long long *n, struct nsx_err *err)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = isdigit((unsigned char)s[0]) ? strtoull(s, &end, 10) : 0;
+	if (v == 0 || *end)
+		return nsx_error(err, 0, "--pids %s: not a positive number of processes (use e.g. 64)", s);
+	if (errno == ERANGE || v > (unsigned long long)CG_PIDS_MAX)
+		return nsx_error(err, 0, "--pids %s: at most %lld (the kernel's PID_MAX_LIMIT)",
+				 s, CG_PIDS_MAX);
+	*n = (long long)v;
+	return 0;
+}
+
+int
+cg_parse_cpus(const char *s, long long *milli, struct nsx_err *err)
+{
+	long long whole = 0, frac = 0, m, online = sysconf(_SC_NPROCESSORS_ONLN);
+	int nfrac = 0, ndig = 0;
+	const char *p;
+
+	/* capped, not overflowing: the CPU count check below refuses it */
+	for (p = s; isdigit((unsigned char)*p); p++, ndig++)
+		whole = whole < 1000000 ? whole * 10 + (*p - '0') : whole;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p) && nfrac < 3; p++, ndig++, nfrac++)
+			frac = frac * 10 + (*p - '0');
+	if (*p || !ndig)
+		return nsx_error(err, 0, "--cpus %s: not a number of CPUs (use e.g. 0.5, 2; "
+				 "at most 3 decimals)", s);
+	for (; nfrac < 3; nfrac++)
+		frac *= 10;
+	m = whole * 1000 + frac;
+	if (m < 10)
+		return nsx_error(err, 0, "--cpus %s: at least 0.01 (the kernel's smallest "
+				 "quota is 1 ms per 100 ms)", s);
+	if (online > 0 && m > online * 1000)
+		return nsx_error(err, 0, "--cpus %s: this machine has %lld CPU%s online",
+				 s, online, online == 1 ? "" : "s");
+	*milli = m;
+	return 0;
+}
+
+bool
+cg_limited(const struct cg_limits *lim)
+{
+	return lim->memory >= 0 || lim->pids >= 0 || lim->cpus_milli >= 0;
+}
+
+/* ---- where nsx's own cgroup is ---- */
+
+struct cg_line {
+	int id;			/* 0: the v2 line "0::/path" */
+	char ctls[128];
+	char *path;
+};
+
+/* "ID:CTLS:PATH\n"; a path with a ".." component lies outside our cgroup
+ * namespace and cannot be reached through our mounts. */
+static int
+cg_line_parse(char *s, struct cg_line *l)
+{
+	char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *p;
+	size_t n;
+
+	if (!c2 || c2[1] != '/' || (size_t)(c2 - c1 - 1) >= sizeof(l->ctls))
+		return -1;
+	c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+	for (p = c2 + 1; (p = strstr(p, "/..")); p += 3)
+		if (p[3] == '/' || p[3] == '\0')
+			return -1;
+	l->id = atoi(s);
+	n = (size_t)(c2 - c1 - 1);
+	memcpy(l->ctls, c1 + 1, n);
+	l->ctls[n] = '\0';
+	l->path = xstrdup(c2 + 1);
+	return 0;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo */
+static void
+cg_unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+}
+
+/* Fields of a mountinfo line: root (4), mount point (5), and after the
+ * optional fields and "-": fs type and super options. */
+static int
+cg_mi_fields(char *line, char **root, char **mnt, char **fstype, char **super)
+{
+	char *f[5], *save = NULL, *t;
+	int i = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	for (t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (i < 5) {
+			f[i++] = t;
+			continue;
+		}
+		if (strcmp(t, "-") != 0)
+			continue;
+		*fstype = strtok_r(NULL, " ", &save);
+		if (!strtok_r(NULL, " ", &save) || !(*super = strtok_r(NULL, " ", &save)))
+			return -1;
+		*root = f[3];
+		*mnt = f[4];
+		cg_unescape(*root);
+		cg_unescape(*mnt);
+		return 0;
+	}
+	return -1;
+}
+
+static bool
+cg_has_word(const char *list, const char *word, const char *seps)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; *p; p += strcspn(p, seps)) {
+		p += strspn(p, seps);
+		if (strncmp(p, word, n) == 0 && (p[n] == '\0' || strchr(seps, p[n])))
+			return true;
+	}
+	return false;
+}
+
+/* mount point + (path - mount root), when the mount shows that path */
+static bool
+cg_join(const char *mnt, const char *root, const char *path, char *out, size_t n)
+{
+	size_t rl = strlen(root);
+	const char *rel = path;
+
+	if (strcmp(root, "/") != 0) {
+		if (strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+			return false;
+		rel = path + rl;
+	}
+	if (strcmp(rel, "/") == 0)
+		rel = "";
+	return snprintf(out, n, "%s%s", strcmp(mnt, "/") == 0 && *rel ? "" : mnt, rel) < (int)n;
+}
+
+/* nsx's own leaf (see v2_leaf) stands for its parent */
+static void
+cg_strip_leaf(char *dir)
+{
+	char *slash = strrchr(dir, '/');
+
+	if (slash && slash != dir && strcmp(slash + 1, CG_LEAF) == 0)
+		*slash = '\0';
+}
+
+static void
+cg_mount(char *line, struct cg_line *l, int n, struct cg_where *w)
+{
+	char *root, *mnt, *fstype, *super, first[128];
+
+	if (cg_mi_fields(line, &root, &mnt, &fstype, &super) < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (!l[i].path)
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0 && l[i].id == 0 && !*l[i].ctls) {
+			if (!w->v2[0] && cg_join(mnt, root, l[i].path, w->v2, sizeof(w->v2))) {
+				cg_strip_leaf(w->v2);
+				if (strcmp(root, "/") == 0)
+					snprintf(w->v2top, sizeof(w->v2top), "%s", mnt);
+			}
+			continue;
+		}
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(l[i].ctls, ","), l[i].ctls);
+		if (strcmp(fstype, "cgroup") != 0 || !*first || !cg_has_word(super, first, ",") ||
+		    w->nv1 >= CG_MAXV1)
+			continue;
+		if (cg_join(mnt, root, l[i].path, w->v1[w->nv1].dir, sizeof(w->v1[0].dir))) {
+			snprintf(w->v1[w->nv1++].ctls, sizeof(w->v1[0].ctls), "%s", l[i].ctls);
+			free(l[i].path);	/* found: later mounts of it do not count */
+			l[i].path = NULL;
+		}
+	}
+}
+
+int
+cg_where_parse(FILE *cgroup, FILE *mountinfo, struct cg_where *w)
+{
+	struct cg_line l[CG_MAXLINES];
+	char *buf = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	memset(w, 0, sizeof(*w));
+	while (n < CG_MAXLINES && getline(&buf, &cap, cgroup) > 0)
+		if (cg_line_parse(buf, &l[n]) == 0)
+			n++;
+	while (getline(&buf, &cap, mountinfo) > 0)
+		cg_mount(buf, l, n, w);
+	free(buf);
+	for (int i = 0; i < n; i++)
+		free(l[i].path);
+	return (w->v2[0] != '\0') + w->nv1;
+}
+
+int
+cg_where_self(struct cg_where *w, struct nsx_err *err)
+{
+	static const char *const file[2] = { "/proc/self/cgroup", "/proc/self/mountinfo" };
+	FILE *f[2];
+	int n;
+
+	if (!(f[0] = fopen(file[0], "re")))
+		return nsx_error(err, errno, "%s: %s", file[0], strerror(errno));
+	if (!(f[1] = fopen(file[1], "re"))) {
+		fclose(f[0]);
+		return nsx_error(err, errno, "%s: %s", file[1], strerror(errno));
+	}
+	n = cg_where_parse(f[0], f[1], w);
+	fclose(f[0]);
+	fclose(f[1]);
+	if (n == 0)
+		return nsx_error(err, ENOENT, "no mounted cgroup file system holds nsx's own "
+				 "cgroup (see /proc/self/cgroup and /proc/self/mountinfo)");
+	return 0;
+}
+
+const char *
+cg_where_v1(const struct cg_where *w, const char *ctl)
+{
+	for (int i = 0; i < w->nv1; i++)
+		if (cg_has_word(w->v1[i].ctls, ctl, ","))
+			return w->v1[i].dir;
+	return NULL;
+}
+
+/* ---- files ---- */
+
+/* Write s to DIR/FILE in one write(2), as the kernel wants; 0 or errno. */
+static int
+cg_write(const char *dir, const char *file, const char *s)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd, e = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return ENAMETOOLONG;
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return errno;
+	if ((n = write(fd, s, len)) < 0)
+		e = errno;
+	else if ((size_t)n != len)
+		e = EIO;
+	close(fd);
+	return e;
+}
+
+/* The first line of DIR/FILE without its newline; -1 and errno. */
+static int
+cg_read(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd, e;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	e = errno;
+	close(fd);
+	if (n < 0) {
+		errno = e;
+		return -1;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* The PIDs in cgroup.procs of the dir fd; -1 when it cannot be read.
+ * zeros: keep the 0s (processes our PID namespace cannot see), to count
+ * them, never to kill. */
+static int
+cg_pids(int dfd, pid_t **out, size_t *n, bool zeros)
+{
+	int fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC), pid;
+	size_t cap = 0;
+	FILE *f;
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return -1;
+	if (!(f = fdopen(fd, "r"))) {
+		close(fd);
+		return -1;
+	}
+	while (fscanf(f, "%d", &pid) == 1) {
+		/* 0: a process our PID namespace cannot see; never kill(0) */
+		if (pid < 0 || (pid == 0 && !zeros))
+			continue;
+		if (*n == cap)
+			*out = xreallocarray(*out, cap = cap ? 2 * cap : 16, sizeof(**out));
+		(*out)[(*n)++] = pid;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* An error with the cause, and for "not allowed" what to do about it: a
+ * caller with no limits to set turns this into a warning and goes on. */
+static int __attribute__((format(printf, 3, 4)))
+cg_fail(struct nsx_err *err, int e, const char *fmt, ...)
+{
+	const char *hint = "";
+	char what[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (e == EACCES || e == EPERM)
+		hint = "; cgroup limits need a delegated cgroup (cgroup v2 with Delegate=yes, "
+		       "e.g. systemd-run --user --scope -p Delegate=yes); without "
+		       "--memory/--pids/--cpus nsx can run without limits";
+	else if (e == EROFS)
+		hint = "; the cgroup file system is read-only here (as in most containers); "
+		       "without --memory/--pids/--cpus nsx can run without limits";
+	return nsx_error(err, e, "%s: %s%s", what, strerror(e), hint);
+}
+
+/* ---- limits ---- */
+
+enum cg_val { CV_BYTES, CV_ZERO, CV_PIDS, CV_CPU_MAX, CV_PERIOD, CV_QUOTA };
+
+static const struct cg_knob {
+	bool v2;
+	unsigned ctl;
+	const char *file;
+	enum cg_val val;
+	bool optional;		/* absent without swap accounting: skipped */
+} cg_knobs[] = {
+	{ true, CG_CTL_MEMORY, "memory.max", CV_BYTES, false },
+	/* else the excess only moves to swap and the limit is not one */
+	{ true, CG_CTL_MEMORY, "memory.swap.max", CV_ZERO, true },
+	{ true, CG_CTL_PIDS, "pids.max", CV_PIDS, false },
+	{ true, CG_CTL_CPU, "cpu.max", CV_CPU_MAX, false },
+	{ false, CG_CTL_MEMORY, "memory.limit_in_bytes", CV_BYTES, false },
+	/* memory+swap: must be >= the limit above, so it comes second */
+	{ false, CG_CTL_MEMORY, "memory.memsw.limit_in_bytes", CV_BYTES, true },
+	{ false, CG_CTL_PIDS, "pids.max", CV_PIDS, false },
+	/* the quota is per period: set the period first */
+	{ false, CG_CTL_CPU, "cpu.cfs_period_us", CV_PERIOD, false },
+	{ false, CG_CTL_CPU, "cpu.cfs_quota_us", CV_QUOTA, false },
+};
+
+/* The text for a knob, false when its limit is not set (<= 0: a zeroed
+ * struct from a state record must not become "0 bytes"). */
+static bool
+cg_knob_value(const struct cg_knob *k, const struct cg_limits *l, char *buf, size_t n)
+{
+	long long v = k->ctl == CG_CTL_MEMORY ? l->memory :
+		      k->ctl == CG_CTL_PIDS ? l->pids : l->cpus_milli;
+
+	if (v <= 0)
+		return false;
+	switch (k->val) {
+	case CV_ZERO:
+		snprintf(buf, n, "0");
+		break;
+	case CV_CPU_MAX:
+		snprintf(buf, n, "%lld %d", v * (CG_PERIOD / 1000), CG_PERIOD);
+		break;
+	case CV_PERIOD:
+		snprintf(buf, n, "%d", CG_PERIOD);
+		break;
+	case CV_QUOTA:
+		snprintf(buf, n, "%lld", v * (CG_PERIOD / 1000));
+		break;
+	default:
+		snprintf(buf, n, "%lld", v);
+	}
+	return true;
+}
+
+static int
+cg_limits_write(const struct nsx_cgroup *cg, int i, struct nsx_err *err)
+{
+	char val[64];
+	int e;
+
+	for (size_t k = 0; k < ARRAY_SIZE(cg_knobs); k++) {
+		const struct cg_knob *kn = &cg_knobs[k];
+
+		if (kn->v2 != cg->v2 || !(cg->ctl[i] & kn->ctl) ||
+		    !cg_knob_value(kn, &cg->lim, val, sizeof(val)))
+			continue;
+		e = cg_write(cg->dir[i], kn->file, val);
+		if (e == ENOENT && kn->optional)
+			continue;
+		if (e)
+			return cg_fail(err, e, "cgroup %s: writing %s to %s", cg->dir[i], val,
+				       kn->file);
+	}
+	return 0;
+}
+
+/* ---- making it ---- */
+
+static unsigned
+cg_need(const struct cg_limits *lim)
+{
+	return (lim->memory > 0 ? CG_CTL_MEMORY : 0) | (lim->pids > 0 ? CG_CTL_PIDS : 0) |
+	       (lim->cpus_milli > 0 ? CG_CTL_CPU : 0);
+}
+
+/* It becomes a directory name and a line of /proc/PID/cgroup. */
+static int
+cg_name_ok(const char *name, struct nsx_err *err)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > NAME_MAX - strlen(CG_PREFIX) || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strchr(name, '/'))
+		return nsx_error(err, 0, "cgroup name nsx-%s: not a valid directory name", name);
+	for (const char *p = name; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			return nsx_error(err, 0, "cgroup name nsx-%s: control characters", name);
+	return 0;
+}
+
+static int
+cg_mkdir(struct nsx_cgroup *cg, const char *parent, const char *name, unsigned ctl,
+	 struct nsx_err *err)
+{
+	char *dir = cg->dir[cg->ndirs];
+
+	if (snprintf(dir, PATH_MAX, "%s/" CG_PREFIX "%s", parent, name) >= PATH_MAX)
+		return nsx_error(err, ENAMETOOLONG, "cgroup %s/nsx-%s: path too long", parent, name);
+	if (mkdir(dir, 0755) < 0) {
+		if (errno != EEXIST)
+			return cg_fail(err, errno, "cannot create cgroup %s", dir);
+		return nsx_error(err, EEXIST, "cgroup nsx-%s already exists (a container of that "
+				 "name is running, or a stale one: its processes are in "
+				 "%s/cgroup.procs; when that is empty, rmdir %s)", name, dir, dir);
+	}
+	cg->ctl[cg->ndirs++] = ctl;
+	return 0;
+}
+
+/* After a failure: the dirs are ours and empty. */
+static void
+cg_undo(struct nsx_cgroup *cg)
+{
+	while (cg->ndirs > 0)
+		rmdir(cg->dir[--cg->ndirs]);
+}
+
+/* ---- where on v2 ----
+ *
+ * cgroup v2's "no internal processes" rule: a non-root cgroup that has
+ * processes cannot give controllers to its children (EBUSY). nsx's own
+ * cgroup (OWN) has at least nsx; as root on a systemd machine it is the
+ * login session's scope, holding the user's shell and the rest of the
+ * session. Moving those into a leaf (what podman does inside a delegated
+ * cgroup it owns) would change the host under the user's feet, so nsx
+ * moves no process but itself:
+ *   - OWN's controllers can be enabled: OWN/nsx-NAME.
+ *   - nsx is alone in OWN (systemd-run --scope -p Delegate=yes nsx ...): it
+ *     moves itself into OWN/nsx.leaf, then OWN/nsx-NAME. The next nsx in
+ *     that leaf takes OWN for its own (cg_strip_leaf): leaves do not nest.
+ *   - others there, and root: a subtree of nsx's own at the top of the
+ *     hierarchy, TOP/nsx/nsx-NAME, as crun and podman give containers
+ *     theirs (machine.slice) rather than the caller's session. The root
+ *     cgroup is exempt from the rule and TOP/nsx holds no process. TOP/nsx
+ *     stays when empty, as machine.slice does: removing it would race with
+ *     another nsx about to make its nsx-NAME there.
+ *   - others there, not root: an error that says how to delegate. */
+enum cg_place
+cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid)
+{
+	size_t i = 0;
+
+	if (!busy)
+		return CG_IN_OWN;
+	while (i < n && procs[i] == self)
+		i++;
+	if (i == n)
+		return CG_IN_LEAF;
+	return euid == 0 ? CG_IN_TOP : CG_REFUSE;
+}
+
+/* Give DIR's children the controllers in need they lack: 0 or the errno
+ * (EBUSY: DIR has processes). req: what was to be written, "" when the
+ * reading failed. */
+static int
+v2_enable(const char *dir, unsigned need, char req[64])
+{
+	char cur[512];
+
+	*req = '\0';
+	if (cg_read(dir, "cgroup.subtree_control", cur, sizeof(cur)) < 0)
+		return errno;
+	for (size_t i = 0; i < ARRAY_SIZE(cg_ctls); i++)
+		if ((need & cg_ctls[i].bit) && !cg_has_word(cur, cg_ctls[i].name, " "))
+			snprintf(req + strlen(req), 64 - strlen(req), "%s+%s", *req ? " " : "",
+				 cg_ctls[i].name);
+	return *req ? cg_write(dir, "cgroup.subtree_control", req) : 0;
+}
+
+static int
+v2_enable_fail(const char *dir, int e, const char *req, struct nsx_err *err)
+{
+	if (!*req)
+		return cg_fail(err, e, "cgroup %s: reading cgroup.subtree_control", dir);
+	return cg_fail(err, e, "cgroup %s: writing \"%s\" to cgroup.subtree_control", dir, req);
+}
+
+/* nsx alone in OWN: into OWN/nsx.leaf, and OWN's controllers enabled; on
+ * failure nsx goes back and a leaf it made goes. */
+static int
+v2_leaf(const char *own, unsigned need, struct nsx_err *err)
+{
+	char leaf[PATH_MAX], req[64], self[24];
+	bool made;
+	int e;
+
+	if (snprintf(leaf, sizeof(leaf), "%s/" CG_LEAF, own) >= (int)sizeof(leaf))
+		return nsx_error(err, ENAMETOOLONG, "cgroup %s: path too long", own);
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	made = mkdir(leaf, 0755) == 0;
+	if (!made && errno != EEXIST)
+		return cg_fail(err, errno, "cannot create the cgroup %s to move nsx into (its "
+			       "cgroup must have no process for its children to have controllers)",
+			       leaf);
+	if ((e = cg_write(leaf, "cgroup.procs", self)) != 0)
+		cg_fail(err, e, "cgroup %s: moving nsx (process %s) into it", leaf, self);
+	else if ((e = v2_enable(own, need, req)) == EBUSY)
+		nsx_error(err, e, "cgroup %s: another process came in beside nsx, so its "
+			  "controllers cannot go to a child (cgroup v2's no internal processes "
+			  "rule); try again", own);
+	else if (e)
+		v2_enable_fail(own, e, req, err);
+	if (e) {
+		cg_write(own, "cgroup.procs", self);
+		if (made)
+			rmdir(leaf);
+		return -1;
+	}
+	return 0;
+}
+
+/* TOP/nsx, made if missing, with the controllers for its children. */
+static int
+v2_top(const struct cg_where *w, unsigned need, char *parent, struct nsx_err *err)
+{
+	char req[64];
+	int e;
+
+	if (!w->v2top[0] || strcmp(w->v2top, w->v2) == 0)
+		return nsx_error(err, EBUSY, "cgroup %s has processes besides nsx and nsx sees no "
+				 "cgroup v2 root above it, so no cgroup with controllers can be "
+				 "made for the container (cgroup v2's no internal processes rule); "
+				 "run nsx in a cgroup of its own (systemd-run --scope -p "
+				 "Delegate=yes nsx run ...); without --memory/--pids/--cpus nsx "
+				 "can run without limits", w->v2);
+	if (snprintf(parent, PATH_MAX, "%s/" CG_TOPDIR, w->v2top) >= PATH_MAX)
+		return nsx_error(err, ENAMETOOLONG, "cgroup %s/" CG_TOPDIR ": path too long",
+				 w->v2top);
+	/* the root cgroup is exempt from the rule; a cgroup namespace's top
+	 * already gives them, since OWN below it offers them */
+	if ((e = v2_enable(w->v2top, need, req)) != 0)
+		return v2_enable_fail(w->v2top, e, req, err);
+	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+		return cg_fail(err, errno, "cannot create cgroup %s", parent);
+	if ((e = v2_enable(parent, need, req)) != 0)
+		return v2_enable_fail(parent, e, req, err);
+	return 0;
+}
+
+/* The parent for nsx-NAME, its controllers enabled (see cg_v2_place). */
+static int
+v2_parent(const struct cg_where *w, unsigned need, char *parent, struct nsx_err *err)
+{
+	const char *own = w->v2;
+	pid_t *procs = NULL;
+	size_t n = 0;
+	char req[64];
+	int e = v2_enable(own, need, req), fd;
+	enum cg_place place;
+
+	if (e && e != EBUSY)
+		return v2_enable_fail(own, e, req, err);
+	if (e == EBUSY) {
+		if ((fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		    cg_pids(fd, &procs, &n, true) < 0) {
+			e = errno;
+			if (fd >= 0)
+				close(fd);
+			return cg_fail(err, e, "cgroup %s: reading cgroup.procs", own);
+		}
+		close(fd);
+	}
+	place = cg_v2_place(e == EBUSY, procs, n, getpid(), geteuid());
+	free(procs);
+	snprintf(parent, PATH_MAX, "%s", own);
+	switch (place) {
+	case CG_IN_OWN:
+		return 0;
+	case CG_IN_LEAF:
+		return v2_leaf(own, need, err);
+	case CG_IN_TOP:
+		return v2_top(w, need, parent, err);
+	default:
+		return nsx_error(err, EBUSY, "cgroup %s has processes besides nsx, so its "
+				 "controllers cannot go to a child (cgroup v2's no internal "
+				 "processes rule), and nsx moves no process but itself; cgroup "
+				 "limits need a cgroup of nsx's own: run it as root, or in a "
+				 "delegated cgroup (systemd-run --user --scope -p Delegate=yes "
+				 "nsx run ...); without --memory/--pids/--cpus nsx can run "
+				 "without limits", own);
+	}
+}
+
+/* v2 is used when it offers every controller the limits need. */
+static bool
+v2_offers(const char *own, unsigned need)
+{
+	char avail[512];
+
+	if (cg_read(own, "cgroup.controllers", avail, sizeof(avail)) < 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(cg_ctls); i++)
+		if ((need & cg_ctls[i].bit) && !cg_has_word(avail, cg_ctls[i].name, " "))
+			return false;
+	return true;
+}
+
+static int
+v2_create(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
+	  struct nsx_err *err)
+{
+	char parent[PATH_MAX];
+
+	cg->v2 = true;
+	if (v2_parent(w, need, parent, err) < 0 || cg_mkdir(cg, parent, name, need, err) < 0)
+		return -1;
+	if (cg_limits_write(cg, 0, err) < 0) {
+		cg_undo(cg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cg_unavailable(const struct cg_where *w, const struct cg_ctl *c, struct nsx_err *err)
+{
+	char avail[512] = "";
+
+	if (!w->v2[0])
+		return nsx_error(err, ENOENT, "cgroup controller %s (for %s) is not available: "
+				 "no cgroup2 mount and no cgroup v1 %s hierarchy", c->name,
+				 c->opt, c->name);
+	cg_read(w->v2, "cgroup.controllers", avail, sizeof(avail));
+	return nsx_error(err, ENOENT, "cgroup controller %s (for %s) is not available: "
+			 "cgroup v2 at %s offers only \"%s\" (its parent's cgroup.subtree_control "
+			 "decides) and no cgroup v1 %s hierarchy is mounted", c->name, c->opt,
+			 w->v2, avail, c->name);
+}
+
+/* No limits: a cgroup all the same, in pids (it costs nothing and every
+ * v1 system has it), else memory, else cpu. */
+static unsigned
+v1_default(const struct cg_where *w)
+{
+	static const unsigned order[] = { CG_CTL_PIDS, CG_CTL_MEMORY, CG_CTL_CPU };
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		for (size_t c = 0; c < ARRAY_SIZE(cg_ctls); c++)
+			if (cg_ctls[c].bit == order[i] && cg_where_v1(w, cg_ctls[c].name))
+				return order[i];
+	return 0;
+}
+
+/* One dir per hierarchy: co-mounted controllers (cpu,cpuacct) share it. */
+static int
+v1_create(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
+	  struct nsx_err *err)
+{
+	const char *own[ARRAY_SIZE(cg_ctls)] = { 0 };
+	int idx[ARRAY_SIZE(cg_ctls)], i, j;
+
+	if (!need && !(need = v1_default(w)))
+		return nsx_error(err, ENOENT, "no cgroup for the container: no cgroup2 mount "
+				 "holds nsx's cgroup and no cgroup v1 pids, memory or cpu "
+				 "hierarchy is mounted");
+	for (i = 0; i < (int)ARRAY_SIZE(cg_ctls); i++)
+		if ((need & cg_ctls[i].bit) && !(own[i] = cg_where_v1(w, cg_ctls[i].name)))
+			return cg_unavailable(w, &cg_ctls[i], err);
+	for (i = 0; i < (int)ARRAY_SIZE(cg_ctls); i++) {
+		if (!own[i])
+			continue;
+		for (j = 0; j < i && (!own[j] || strcmp(own[j], own[i])); j++)
+			;
+		if (j < i)
+			cg->ctl[idx[i] = idx[j]] |= cg_ctls[i].bit;	/* same hierarchy */
+		else if (cg_mkdir(cg, own[i], name, cg_ctls[i].bit, err) < 0)
+			goto undo;
+		else
+			idx[i] = cg->ndirs - 1;
+	}
+	for (i = 0; i < cg->ndirs; i++)
+		if (cg_limits_write(cg, i, err) < 0)
+			goto undo;
+	return 0;
+undo:
+	cg_undo(cg);
+	return -1;
+}
+
+int
+cg_create(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
+	  struct nsx_err *err)
+{
+	unsigned need = cg_need(lim);
+	struct cg_where *w;
+	int rc = -1;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->lim = *lim;
+	if (cg_name_ok(name, err) < 0)
+		return -1;
+	w = xmalloc(sizeof(*w));
+	if (cg_where_self(w, err) == 0) {
+		if (w->v2[0] && v2_offers(w->v2, need))
+			rc = v2_create(cg, w, name, need, err);
+		else
+			rc = v1_create(cg, w, name, need, err);
+	}
+	free(w);
+	return rc;
+}
+
+int
+cg_attach(const struct nsx_cgroup *cg, pid_t pid, struct nsx_err *err)
+{
+	char s[24];
+	int e;
+
+	snprintf(s, sizeof(s), "%d", (int)pid);
+	for (int i = 0; i < cg->ndirs; i++) {
+		for (int again = 0; (e = cg_write(cg->dir[i], "cgroup.procs", s)) == ENOENT &&
+		     again < 3; again++) {
+			/* Another nsx's cg_sweep took the new dir, still empty,
+			 * for a stale one: make it again, limits too. */
+			if (mkdir(cg->dir[i], 0755) < 0 && errno != EEXIST)
+				break;
+			if (cg_limits_write(cg, i, err) < 0)
+				return -1;
+		}
+		if (e)
+			return cg_fail(err, e, "cgroup %s: moving process %d into it", cg->dir[i],
+				       (int)pid);
+	}
+	return 0;
+}
+
+/* ---- taking it down ---- */
+
+/* SIGKILL each process listed in cgroup.procs of dfd, and only those: a
+ * PID read from the file may be reused by another process before kill(2),
+ * so each is pinned with a pidfd first and killed through it only if the
+ * file, read again after that, still lists it (then it is the same
+ * process: it is alive, so its PID was not free for reuse). */
+static void
+cg_kill_here(int dfd)
+{
+	pid_t *a, *b;
+	size_t na, nb;
+	int *pfd;
+
+	if (cg_pids(dfd, &a, &na, false) < 0 || na == 0) {
+		free(a);
+		return;
+	}
+	pfd = xcalloc(na, sizeof(*pfd));
+	for (size_t i = 0; i < na; i++)
+		if ((pfd[i] = sys_pidfd_open(a[i], 0)) < 0)
+			pfd[i] = -errno;	/* fds are >= 0: no clash */
+	if (cg_pids(dfd, &b, &nb, false) == 0)
+		for (size_t i = 0; i < na; i++) {
+			bool listed = false;
+
+			for (size_t j = 0; j < nb && !listed; j++)
+				listed = b[j] == a[i];
+			if (listed && pfd[i] >= 0)
+				syscall(SYS_pidfd_send_signal, pfd[i], SIGKILL, NULL, 0);
+			else if (listed && pfd[i] == -ENOSYS)	/* before Linux 5.3 */
+				kill(a[i], SIGKILL);
+		}
+	for (size_t i = 0; i < na; i++)
+		if (pfd[i] >= 0)
+			close(pfd[i]);
+	free(pfd);
+	free(a);
+	free(b);
+}
+
+typedef void (*cg_sub_fn)(int parent, const char *name, int fd, int depth, void *data);
+
+/* Call fn on each sub-cgroup of dfd (an fd it may not keep), depth first. */
+static void
+cg_each_sub(int dfd, int depth, cg_sub_fn fn, void *data)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, sub;
+
+	if (depth >= CG_MAXDEPTH || (fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		fn(dirfd(d), e->d_name, sub, depth + 1, data);
+		close(sub);
+	}
+	closedir(d);
+}
+
+static void
+cg_kill_sub(int parent, const char *name, int fd, int depth, void *data)
+{
+	cg_kill_here(fd);
+	cg_each_sub(fd, depth, cg_kill_sub, NULL);
+}
+
+static void
+cg_rmdir_sub(int parent, const char *name, int fd, int depth, void *data)
+{
+	cg_each_sub(fd, depth, cg_rmdir_sub, NULL);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* A state record is a file: a wrong path in it must not make nsx kill a
+ * whole slice. Only an nsx-* directory on a cgroup file system is ours. */
+static bool
+cg_is_ours(const char *dir, int fd)
+{
+	const char *base = strrchr(dir, '/');
+	struct statfs sf;
+
+	return base && strncmp(base + 1, CG_PREFIX, strlen(CG_PREFIX)) == 0 &&
+	       fstatfs(fd, &sf) == 0 &&
+	       (sf.f_type == CGROUP2_SUPER_MAGIC || sf.f_type == CGROUP_SUPER_MAGIC);
+}
+
+static int
+cg_remove(const char *dir, bool v2, struct nsx_err *err)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : cg_fail(err, errno, "cgroup %s", dir);
+	if (!cg_is_ours(dir, fd)) {
+		close(fd);
+		return nsx_error(err, EINVAL, "%s: not an nsx cgroup (refusing to kill in it or "
+				 "remove it)", dir);
+	}
+	for (int t = 0;; t++) {
+		/* cgroup.kill (5.14): the whole subtree at once, forks included */
+		if (!v2 || cg_write(dir, "cgroup.kill", "1") != 0)
+			cg_kill_sub(-1, NULL, fd, 0, NULL);
+		cg_each_sub(fd, 0, cg_rmdir_sub, NULL);
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			break;
+		if (errno != EBUSY || t == CG_KILL_TRIES) {
+			rc = cg_fail(err, errno, "cgroup %s: still in use after SIGKILL to its "
+				     "processes (see its cgroup.procs)", dir);
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	close(fd);
+	return rc;
+}
+
+int
+cg_destroy(struct nsx_cgroup *cg, struct nsx_err *err)
+{
+	int rc = 0;
+
+	for (int i = cg->ndirs - 1; i >= 0; i--)
+		if (cg_remove(cg->dir[i], cg->v2, err) < 0)
+			rc = -1;
+	if (rc == 0)
+		cg->ndirs = 0;
+	return rc;
+}
+
+/* ---- stale ones ---- */
+
+/* *(bool *)busy: a process in fd or below (unreadable or too deep counts) */
+static void
+cg_busy_sub(int parent, const char *name, int fd, int depth, void *busy)
+{
+	pid_t *p = NULL;
+	size_t n;
+
+	if (*(bool *)busy || cg_pids(fd, &p, &n, false) < 0 || n > 0 || depth >= CG_MAXDEPTH)
+		*(bool *)busy = true;
+	else
+		cg_each_sub(fd, depth, cg_busy_sub, busy);
+	free(p);
+}
+
+static int
+cg_sweep_in(const char *own)
+{
+	int fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC), sub, n = 0;
+	struct dirent *e;
+	bool busy;
+	DIR *d;
+
+	if (fd < 0)
+		return 0;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || strncmp(e->d_name, CG_PREFIX, strlen(CG_PREFIX)) != 0)
+			continue;
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		busy = false;
+		cg_busy_sub(dirfd(d), e->d_name, sub, 0, &busy);
+		if (!busy) {
+			cg_each_sub(sub, 0, cg_rmdir_sub, NULL);
+			/* EBUSY here: a container moved in just now */
+			n += unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0;
+		}
+		close(sub);
+	}
+	closedir(d);
+	return n;
+}
+
+int
+cg_sweep(void)
+{
+	struct cg_where *w = xmalloc(sizeof(*w));
+	char top[PATH_MAX];
+	int n = 0;
+
+	if (cg_where_self(w, NULL) == 0) {
+		if (w->v2[0])
+			n += cg_sweep_in(w->v2);
+		if (w->v2top[0] &&
+		    snprintf(top, sizeof(top), "%s/" CG_TOPDIR, w->v2top) < (int)sizeof(top) &&
+		    strcmp(top, w->v2) != 0)
+			n += cg_sweep_in(top);
+		for (int i = 0; i < w->nv1; i++)
+			for (size_t c = 0; c < ARRAY_SIZE(cg_ctls); c++)
+				if (cg_has_word(w->v1[i].ctls, cg_ctls[c].name, ",")) {
+					n += cg_sweep_in(w->v1[i].dir);
+					break;
+				}
+	}
+	free(w);
+	return n;
+}
+
+long long
+cg_read_memory(const struct nsx_cgroup *cg)
+{
+	const char *file = cg->v2 ? "memory.max" : "memory.limit_in_bytes";
+	char buf[64], *end;
+	long long v;
+
+	for (int i = 0; i < cg->ndirs; i++) {
+		if (cg_read(cg->dir[i], file, buf, sizeof(buf)) < 0)
+			continue;
+		v = strtoll(buf, &end, 10);
+		/* v2 "max"; v1 shows "none" as LONG_MAX rounded down to pages */
+		if (end == buf || *end || v >= LLONG_MAX / 2)
+			return -1;
+		return v;
+	}
+	return -1;
+}

@@ -1,0 +1,129 @@
+/* One cgroup per container, with its limits: cgroup v2 where it is mounted
+ * (the unified hierarchy with the controllers enabled), cgroup v1
+ * controllers otherwise. Created as "nsx-NAME" under nsx's own cgroup, or
+ * on v2 under TOP/nsx when nsx's own cgroup cannot have children with
+ * controllers (see cg_v2_place); removed when the container ends. Errors
+ * as values; nothing prints. */
+#ifndef NSX_CGROUP_H
+#define NSX_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "util/err.h"
+
+/* -1: not limited */
+struct cg_limits {
+	long long memory;	/* bytes */
+	long long pids;
+	long long cpus_milli;	/* 1.5 CPUs = 1500 */
+};
+
+#define CG_UNLIMITED { -1, -1, -1 }
+
+/* "64m", "1G", "512k", "1048576" (bytes; k m g t are powers of 1024, an
+ * optional "b"/"ib" after them is allowed: "64mb", "1GiB"); "abc", "0",
+ * "-1", "1x", "1.5g" refused. The message names --memory and the value. */
+int cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err);
+/* a positive integer, at most 4194304 (the kernel's PID_MAX_LIMIT) */
+int cg_parse_pids(const char *s, long long *n, struct nsx_err *err);
+/* "0.5", "2", ".25": at least 0.01 (the kernel's 1 ms quota per 100 ms
+ * period), at most 3 decimals, at most the number of online CPUs x 1000 */
+int cg_parse_cpus(const char *s, long long *milli, struct nsx_err *err);
+
+bool cg_limited(const struct cg_limits *lim);
+
+#define CG_MAXDIRS 4
+
+/* Controllers, as bits of nsx_cgroup.ctl (the names clash with none of
+ * doctor.h's CG_V1/CG_V2). */
+enum { CG_CTL_MEMORY = 1, CG_CTL_PIDS = 2, CG_CTL_CPU = 4 };
+
+/* cg_destroy and cg_read_memory need only v2, ndirs and dir (what a state
+ * record keeps); ctl and lim are for cg_attach in the process that made it. */
+struct nsx_cgroup {
+	bool v2;
+	int ndirs;
+	char dir[CG_MAXDIRS][PATH_MAX];	/* v2: one; v1: one per controller used */
+	unsigned ctl[CG_MAXDIRS];	/* CG_CTL_* limited through dir[i] */
+	struct cg_limits lim;		/* what cg_create wrote */
+};
+
+/* Make nsx-NAME in each hierarchy a limit needs (v2: the one unified dir,
+ * enabling the controllers in the parent's cgroup.subtree_control; v1: the
+ * memory, pids and cpu controllers), and write the limits. With no limits
+ * it still makes one (v2 dir, or v1 pids) so the container has its own
+ * cgroup. EACCES (rootless, not delegated) and "controller not available"
+ * come back as errors naming the controller; on any error no nsx-NAME is
+ * left. The v2 parent is chosen by cg_v2_place: no process but nsx itself
+ * is ever moved. */
+int cg_create(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
+	      struct nsx_err *err);
+
+/* Move pid into every dir of cg. A dir that a concurrent cg_sweep took for
+ * a stale one (it was empty) is made again, with its limits, first. */
+int cg_attach(const struct nsx_cgroup *cg, pid_t pid, struct nsx_err *err);
+
+/* Kill what is still in it (cgroup.kill on v2 5.14+, else SIGKILL each PID
+ * of cgroup.procs, its sub-cgroups' too, until empty, at most ~2 s) and
+ * rmdir each dir, sub-cgroups first. Safe to call twice (ndirs becomes 0).
+ * Refuses a dir that is not an "nsx-*" dir on a cgroup file system. */
+int cg_destroy(struct nsx_cgroup *cg, struct nsx_err *err);
+
+/* Remove stale nsx-* cgroups under nsx's own cgroup in each hierarchy (and
+ * under v2's TOP/nsx) that are empty, sub-cgroups included (a run killed with SIGKILL); a populated
+ * one belongs to a running container and stays. Returns how many nsx-*
+ * directories were removed (one per hierarchy; sub-cgroups not counted). */
+int cg_sweep(void);
+
+/* The memory limit the kernel has for cg (bytes), -1 when none: for `ps`. */
+long long cg_read_memory(const struct nsx_cgroup *cg);
+
+/* Where nsx's own cgroup is, as directories, in each mounted hierarchy.
+ * The path in /proc/self/cgroup is joined to the mount point of a mount of
+ * that hierarchy whose root (mountinfo field 4) contains it, so a cgroup
+ * namespace or a bind-mounted subtree works; no /sys/fs/cgroup layout is
+ * assumed. A v2 dir that is nsx's own leaf (OWN/nsx.leaf) counts as OWN. */
+#define CG_MAXV1 16
+struct cg_where {
+	char v2[PATH_MAX];		/* "" when no cgroup2 mount holds it */
+	/* the top of v2 that mount shows (the root cgroup, or a cgroup
+	 * namespace's root): its mount point; "" when it shows a subtree */
+	char v2top[PATH_MAX];
+	int nv1;
+	struct cg_v1 {
+		char ctls[128];		/* "memory", "cpu,cpuacct", "name=systemd" */
+		char dir[PATH_MAX];
+	} v1[CG_MAXV1];
+};
+
+/* From the text of /proc/PID/cgroup and /proc/PID/mountinfo (tests feed
+ * fixtures): the number of hierarchies found. */
+int cg_where_parse(FILE *cgroup, FILE *mountinfo, struct cg_where *w);
+int cg_where_self(struct cg_where *w, struct nsx_err *err);
+/* The v1 dir of a controller ("memory"), NULL when not mounted. */
+const char *cg_where_v1(const struct cg_where *w, const char *ctl);
+
+/* The v2 leaf nsx moves itself into when it is alone in its cgroup, and
+ * the v2 parent for containers under the top. Not "nsx-*": no container
+ * can have these names and cg_sweep leaves them alone. */
+#define CG_LEAF "nsx.leaf"
+#define CG_TOPDIR "nsx"
+
+/* Where cg_create makes nsx-NAME on cgroup v2; OWN is nsx's own cgroup. */
+enum cg_place {
+	CG_IN_OWN,	/* OWN/nsx-NAME */
+	CG_IN_LEAF,	/* nsx moves into OWN/nsx.leaf, then OWN/nsx-NAME */
+	CG_IN_TOP,	/* TOP/nsx/nsx-NAME; nothing moves */
+	CG_REFUSE,	/* an error: nothing moves, nothing is made */
+};
+
+/* The choice, from what cg_create read: busy, whether enabling the
+ * controllers in OWN's cgroup.subtree_control failed with EBUSY; OWN's
+ * cgroup.procs (0 for a process our PID namespace cannot see); nsx's PID
+ * and effective UID. Pure: the tests call it with made-up values. */
+enum cg_place cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid);
+
+#endif
