@@ -1,0 +1,90 @@
+/* Trampolines for the libarchive functions nsx calls (see archive_dl.h).
+ * Each has libarchive's own prototype (from <archive.h>), so the compiler
+ * checks them, and jumps to the function found by dlsym. */
+#define _GNU_SOURCE
+#include "util/archive_dl.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ARCHIVE_SONAME "libarchive.so.13"
+
+static void *lib;
+
+int
+archive_dl_load(struct nsx_err *err)
+{
+	if (!lib && !(lib = dlopen(ARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL)))
+		return nsx_error(err, ENOENT, "cannot load %s (%s): install libarchive13 ('make deps')",
+				 ARCHIVE_SONAME, dlerror());
+	return 0;
+}
+
+static void *
+sym(const char *name)
+{
+	void *p = lib ? dlsym(lib, name) : NULL;
+
+	if (!p) {
+		/* a programming error (archive_dl_load not called) or a
+		 * libarchive without a function every 3.x has */
+		fprintf(stderr, "nsx: libarchive: no %s\n", name);
+		abort();
+	}
+	return p;
+}
+
+#define TRAMPOLINE(ret, name, params, args)				\
+	ret name params							\
+	{								\
+		static ret (*fn) params;				\
+		if (!fn)						\
+			fn = (ret (*) params)sym(#name);		\
+		return fn args;						\
+	}
+
+TRAMPOLINE(struct archive *, archive_read_new, (void), ())
+TRAMPOLINE(int, archive_read_support_filter_all, (struct archive *a), (a))
+TRAMPOLINE(int, archive_read_support_format_tar, (struct archive *a), (a))
+TRAMPOLINE(int, archive_read_support_format_empty, (struct archive *a), (a))
+TRAMPOLINE(int, archive_read_open, (struct archive *a, void *d, archive_open_callback *o,
+	   archive_read_callback *r, archive_close_callback *c), (a, d, o, r, c))
+TRAMPOLINE(int, archive_read_next_header, (struct archive *a, struct archive_entry **e), (a, e))
+TRAMPOLINE(int, archive_read_data_block, (struct archive *a, const void **b, size_t *s, la_int64_t *o),
+	   (a, b, s, o))
+TRAMPOLINE(int, archive_read_free, (struct archive *a), (a))
+TRAMPOLINE(struct archive *, archive_write_disk_new, (void), ())
+TRAMPOLINE(int, archive_write_disk_set_options, (struct archive *a, int f), (a, f))
+TRAMPOLINE(int, archive_write_header, (struct archive *a, struct archive_entry *e), (a, e))
+TRAMPOLINE(la_ssize_t, archive_write_data_block, (struct archive *a, const void *b, size_t s, la_int64_t o),
+	   (a, b, s, o))
+TRAMPOLINE(int, archive_write_finish_entry, (struct archive *a), (a))
+TRAMPOLINE(int, archive_write_close, (struct archive *a), (a))
+TRAMPOLINE(int, archive_write_free, (struct archive *a), (a))
+TRAMPOLINE(int, archive_errno, (struct archive *a), (a))
+TRAMPOLINE(const char *, archive_error_string, (struct archive *a), (a))
+TRAMPOLINE(const char *, archive_entry_pathname, (struct archive_entry *e), (e))
+TRAMPOLINE(const char *, archive_entry_hardlink, (struct archive_entry *e), (e))
+TRAMPOLINE(la_int64_t, archive_entry_size, (struct archive_entry *e), (e))
+TRAMPOLINE(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *e), (e))
+
+/* Variadic: formatted here, passed on as one string. */
+void
+archive_set_error(struct archive *a, int err, const char *fmt, ...)
+{
+	static void (*fn)(struct archive *, int, const char *, ...);
+	char msg[512];
+	va_list ap;
+
+	if (!fn)
+		fn = (void (*)(struct archive *, int, const char *, ...))sym("archive_set_error");
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fn(a, err, "%s", msg);
+}
