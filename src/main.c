@@ -13,6 +13,7 @@
 #include "cmd/cmd.h"
 #include "model/model.h"
 #include "repl/repl.h"
+#include "util/title.h"
 
 #ifndef NSX_VERSION
 #define NSX_VERSION "0.1"
@@ -68,6 +69,8 @@ main(int argc, char **argv)
 	struct nsx_shell sh;
 	const char *cmds = NULL;
 	int i;
+
+	title_init(argc, argv);
 
 	/* LC_CTYPE is what readline and libsmartcols use (UTF-8 widths); all of
 	 * LC_ALL opens some 25 locale files at every start */

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container/state.h"
 #include "model/model.h"
 #include "repl/repl.h"
 #include "sys/sys.h"
@@ -111,13 +112,23 @@ target_parse(struct target *tg, const char *arg)
 	}
 	if (!strchr(arg, '/')) {
 		char path[PATH_MAX];
+		struct ctr_state st;
+		struct nsx_err err;
 
+		/* `enter web` for a container of `run --name web` */
+		if (state_read(arg, &st, &err) == 0) {
+			tg->pid = st.pid;
+			snprintf(tg->name, sizeof(tg->name), "%s", arg);
+			return 0;
+		}
 		/* `enter blue` for an ip netns */
 		snprintf(path, sizeof(path), "/run/netns/%s", arg);
 		if (access(path, F_OK) == 0)
 			return target_file(tg, path);
+		if (err.errnum != ENOENT)
+			return cmd_fail(&cmd_enter, "%s", err.msg);
 		return cmd_fail(&cmd_enter, "'%s' is not a PID, a namespace inode, a namespace "
-				"file or an ip netns name", arg);
+				"file, a container name (see 'ps') or an ip netns name", arg);
 	}
 	return target_file(tg, arg);
 }

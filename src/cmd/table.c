@@ -7,6 +7,8 @@ extern const struct nsx_cmd cmd_doctor;
 extern const struct nsx_cmd cmd_unshare;
 extern const struct nsx_cmd cmd_levels;
 extern const struct nsx_cmd cmd_enter;
+extern const struct nsx_cmd cmd_run;
+extern const struct nsx_cmd cmd_ps;
 extern const struct nsx_cmd cmd_pin;
 extern const struct nsx_cmd cmd_unpin;
 extern const struct nsx_cmd cmd_help;
@@ -19,6 +21,8 @@ const struct nsx_cmd *const nsx_commands[] = {
 	&cmd_doctor,
 	&cmd_unshare,
 	&cmd_enter,
+	&cmd_run,
+	&cmd_ps,
 	&cmd_pin,
 	&cmd_unpin,
 	&cmd_levels,

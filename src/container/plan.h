@@ -1,0 +1,95 @@
+/* nsx run: a container is a plan, then its execution. plan_build() checks
+ * every option and writes down the setup steps in the order they run, each
+ * with one line of why; `nsx run --dry-run` prints that list, the lessons
+ * use it as their backbone, and container_run() executes exactly it. */
+#ifndef NSX_PLAN_H
+#define NSX_PLAN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "container/cgroup.h"
+#include "container/net.h"
+#include "container/state.h"
+#include "level/level.h"
+#include "util/err.h"
+
+enum run_net { RUN_NET_NONE, RUN_NET_HOST, RUN_NET_VETH };
+
+/* What the user asked for (src/cmd/run.c fills it from the options). */
+struct run_opts {
+	const char *name;		/* NULL: generated */
+	const char *hostname;		/* NULL: the name */
+	const char *rootfs;		/* --rootfs DIR */
+	const char *image;		/* --image FILE|DIR */
+	bool rw;			/* write to the rootfs itself */
+	bool no_init;			/* CMD is PID 1 */
+	bool user;			/* a user namespace even as root */
+	bool time_ns;			/* --time */
+	bool dry_run;
+	int share;			/* CLONE_NEW* kept from the host (--share) */
+	struct idmap uidmap[LEVEL_MAXMAP], gidmap[LEVEL_MAXMAP];
+	int nuid, ngid;
+	struct cg_limits lim;
+	enum run_net net;
+	const char *cidr;		/* --net=veth:CIDR, or NULL */
+	char **argv;			/* CMD ARG..., NULL: /bin/sh */
+};
+
+/* Who runs a step: nsx itself (the parent), the container's first process
+ * (PID 1 of the new pid namespace, before pivot_root and after), or the
+ * command's own process just before execve. */
+enum step_where { AT_PARENT, AT_CHILD, AT_PAYLOAD };
+
+enum step_id {
+	ST_ROOTFS, ST_NAME, ST_CGROUP, ST_CLONE, ST_MAPS, ST_ATTACH, ST_VETH, ST_GO,
+	ST_IDS, ST_CGROUPNS, ST_PROPAGATION, ST_LAYER, ST_PROC, ST_DEV, ST_SYS,
+	ST_MASK, ST_READONLY, ST_PIVOT, ST_HOSTNAME, ST_NET, ST_INIT,
+	ST_SESSION, ST_CAPS, ST_NNP, ST_FDS, ST_EXEC,
+	ST_NSTEPS
+};
+
+struct plan_step {
+	enum step_id id;
+	enum step_where where;
+	const char *name;		/* "pivot": NSX_TEST_STOP_AT takes these */
+	char what[200];			/* what it does, with this run's values */
+	const char *why;		/* one line */
+};
+
+struct plan {
+	struct run_opts o;
+	char name[STATE_NAME_MAX + 1];
+	char hostname[65];
+	char rootfs[PATH_MAX];		/* the directory (empty until resolved) */
+	char source[PATH_MAX];		/* for ps: where it came from */
+	int flags;			/* CLONE_NEW* made by the clone */
+	bool userns, cgroupns, overlay, rootless;
+	struct level_req maps;		/* uid/gid maps for level_write_maps() */
+	struct net_cidr cidr;		/* RUN_NET_VETH */
+	char cmd0[PATH_MAX];		/* argv[0] to run */
+	int nsteps;
+	struct plan_step steps[ST_NSTEPS];
+};
+
+/* Check the options and write the plan. Nothing is created: a bad option is
+ * one error and no change. The rootfs is only located (p->rootfs stays
+ * empty for the built-in one and images until plan_prepare). */
+int plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err);
+
+/* Build or unpack the rootfs (cache) and check it: the first step that
+ * writes anything, and the one --dry-run skips. */
+int plan_prepare(struct plan *p, struct nsx_err *err);
+
+const char *plan_step_name(enum step_id id);
+
+/* "user,mnt,uts,...": every namespace the container gets, cgroup and time too. */
+void plan_ns_list(const struct plan *p, char *buf, size_t n);
+
+/* Run the container to its end. Returns the exit status nsx run exits
+ * with: CMD's, 128+N when a signal killed it, 125 for nsx's own failure
+ * (err filled), 126 not executable, 127 not found (err filled too). */
+int container_run(struct plan *p, struct nsx_err *err);
+
+#endif

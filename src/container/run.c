@@ -1,0 +1,474 @@
+/* container_run: execute a plan. The parent (nsx) makes the cgroup, clones
+ * the container's first process into its new namespaces, writes its maps,
+ * attaches it, cables the veth, says "go", then relays the terminal and
+ * waits; the child runs its steps (setup.c) and becomes init, the command
+ * runs the last ones (payload.c). A failing step in the child comes back
+ * over the sync socket as (step, errno, text); the parent removes what it
+ * made, whatever happened. */
+#define _GNU_SOURCE
+#include "container/internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "sys/sys.h"
+#include "util/xalloc.h"
+
+/* ---- the child's side of the protocol ---- */
+
+void
+run_child_fail(struct run_ctx *c, const struct plan_step *s, int status)
+{
+	struct run_msg m = { .type = MSG_ERROR, .step = s->id, .errnum = c->err.errnum, .status = status };
+
+	snprintf(m.text, sizeof(m.text), "%s", c->err.msg);
+	if (send(c->sock, &m, sizeof(m), MSG_NOSIGNAL) < 0)
+		_exit(status);
+	_exit(status);
+}
+
+void
+run_child_note(struct run_ctx *c, const char *fmt, ...)
+{
+	struct run_msg m = { .type = MSG_NOTE };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof(m.text), fmt, ap);
+	va_end(ap);
+	send(c->sock, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+void
+run_maybe_stop(const struct run_ctx *c, const struct plan_step *s)
+{
+	if (!c->stop_at || strcmp(c->stop_at, s->name) != 0)
+		return;
+	fprintf(stderr, "nsx: run: stopped before step '%s' (NSX_TEST_STOP_AT)\n", s->name);
+	for (;;)
+		pause();
+}
+
+static step_fn parent_step(enum step_id id);
+
+int
+run_steps(struct run_ctx *c, enum step_where where, int *i)
+{
+	for (; *i < c->p->nsteps && c->p->steps[*i].where == where; (*i)++) {
+		const struct plan_step *s = &c->p->steps[*i];
+		step_fn fn = where == AT_PARENT ? parent_step(s->id) :
+			     where == AT_CHILD ? setup_step(s->id) : payload_step(s->id);
+		int r;
+
+		run_maybe_stop(c, s);
+		if (!fn)
+			continue;
+		if ((r = fn(c)) == 0)
+			continue;
+		if (where == AT_PARENT)
+			return -1;
+		run_child_fail(c, s, r < 0 ? 125 : r);
+	}
+	return 0;
+}
+
+static void __attribute__((noreturn))
+child_main(struct run_ctx *c)
+{
+	struct run_msg m;
+	ssize_t n;
+	int i;
+
+	/* nsx dying kills the container; if it died already, the read below
+	 * sees the end of the socket */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
+	do
+		n = recv(c->sock, &m, sizeof(m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(m) || m.type != MSG_GO)
+		_exit(125);
+	for (i = 0; i < c->p->nsteps && c->p->steps[i].where != AT_CHILD; i++)
+		;
+	run_steps(c, AT_CHILD, &i);
+	/* the payload (or, with --no-init, this process) */
+	run_steps(c, AT_PAYLOAD, &i);
+	_exit(125);	/* not reached: exec is the last step */
+}
+
+/* ---- the parent's steps ---- */
+
+struct parent {
+	struct run_ctx c;
+	struct ctr_state st;
+	struct nsx_cgroup cg;
+	bool have_cg, claimed;
+	int childsock;
+};
+
+static struct parent *P;	/* the one run in progress, for the steps */
+
+static int
+step_rootfs(struct run_ctx *c)
+{
+	if (plan_prepare(c->p, &c->err) < 0)
+		return -1;
+	snprintf(P->st.rootfs, sizeof(P->st.rootfs), "%s", c->p->rootfs);
+	return 0;
+}
+
+static int
+step_name(struct run_ctx *c)
+{
+	struct ctr_state *st = &P->st;
+
+	snprintf(st->name, sizeof(st->name), "%s", c->p->name);
+	snprintf(st->source, sizeof(st->source), "%s", c->p->source);
+	plan_ns_list(c->p, st->ns, sizeof(st->ns));
+	snprintf(st->net, sizeof(st->net), "%s", c->p->o.net == RUN_NET_HOST ? "host" :
+		 c->p->o.net == RUN_NET_VETH ? "veth" : "none");
+	st->created = time(NULL);
+	if (state_claim(st, &c->err) < 0)
+		return -1;
+	P->claimed = true;
+	return 0;
+}
+
+static int
+step_cgroup(struct run_ctx *c)
+{
+	const struct cg_limits *l = &c->p->o.lim;
+	size_t len = 0, n = sizeof(P->st.limits);
+	char *t = P->st.limits;
+
+	if (cg_create(&P->cg, c->p->name, l, &c->err) < 0) {
+		if (!c->p->rootless)
+			return -1;
+		nsx_warn("run", "%s; running without limits", c->err.msg);
+		return 0;
+	}
+	P->have_cg = true;
+	P->st.cg = P->cg;
+	if (l->memory >= 0)
+		len += (size_t)snprintf(t + len, n - len, "memory=%lldM", l->memory >> 20);
+	if (l->pids >= 0)
+		len += (size_t)snprintf(t + len, n - len, "%spids=%lld", len ? " " : "", l->pids);
+	if (l->cpus_milli >= 0)
+		snprintf(t + len, n - len, "%scpus=%.2f", len ? " " : "", (double)l->cpus_milli / 1000);
+	/* recorded before anything can be put in it: a run killed from here
+	 * on leaves a cgroup the next run finds */
+	return state_write(&P->st, &c->err);
+}
+
+static int
+step_clone(struct run_ctx *c)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return nsx_error(&c->err, errno, "socketpair: %s", strerror(errno));
+	pid = sys_clone_fork(c->p->flags);
+	if (pid == 0) {
+		close(sv[0]);
+		c->sock = sv[1];
+		child_main(c);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		int e = errno;
+
+		close(sv[0]);
+		if (e == EPERM && c->p->userns)
+			return nsx_error(&c->err, e, "cannot create a user namespace: not permitted "
+					 "(unprivileged user namespaces disabled? see 'doctor')");
+		if (e == ENOSPC)
+			return nsx_error(&c->err, e, "cannot create namespaces: a limit in /proc/sys/user "
+					 "is reached (see 'doctor')");
+		if (e == EPERM)
+			return nsx_error(&c->err, e, "cannot create namespaces: not permitted (run as root, "
+					 "or let nsx make a user namespace: see 'doctor')");
+		return nsx_error(&c->err, e, "clone: %s", strerror(e));
+	}
+	c->sock = sv[0];
+	c->child = pid;
+	P->st.pid = pid;
+	return 0;
+}
+
+static int
+step_maps(struct run_ctx *c)
+{
+	return level_write_maps(&c->p->maps, c->child, &c->err);
+}
+
+static int
+step_attach(struct run_ctx *c)
+{
+	return P->have_cg ? cg_attach(&P->cg, c->child, &c->err) : 0;
+}
+
+static int
+step_veth(struct run_ctx *c)
+{
+	struct in_addr h, a;
+	char name[16];
+
+	snprintf(name, sizeof(name), "nsx%d", (int)c->child);
+	if (net_veth_create(name, "eth0", c->child, &c->err) < 0)
+		return -1;
+	snprintf(P->st.veth, sizeof(P->st.veth), "%s", name);
+	net_cidr_hosts(&c->p->cidr, &h, &a);
+	/* (not recorded before go: if nsx dies, so does the container's network
+	 * namespace, and the pair with it) */
+	snprintf(P->st.net, sizeof(P->st.net), "veth %s/%d", inet_ntoa(a), c->p->cidr.prefix);
+	if (net_addr_add(name, h, c->p->cidr.prefix, &c->err) < 0 || net_link_up(name, &c->err) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+step_go(struct run_ctx *c)
+{
+	struct run_msg m = { .type = MSG_GO };
+
+	/* while the container runs, nothing in it may read this process (with
+	 * --share pid it could open /proc/PID/exe); not before: the maps are
+	 * written through /proc files a non-dumpable process's owner loses */
+	prctl(PR_SET_DUMPABLE, 0);
+	if (send(c->sock, &m, sizeof(m), MSG_NOSIGNAL) < 0)
+		return nsx_error(&c->err, errno, "the container's first process is gone: %s", strerror(errno));
+	/* the PID for ps and enter, written while the child sets up: what a
+	 * SIGKILL of nsx leaves is recorded already (cgroup) or goes with the
+	 * container (its network namespace takes the veth pair along) */
+	return state_write(&P->st, &c->err);
+}
+
+static step_fn
+parent_step(enum step_id id)
+{
+	static const step_fn fns[ST_NSTEPS] = {
+		[ST_ROOTFS] = step_rootfs, [ST_NAME] = step_name, [ST_CGROUP] = step_cgroup,
+		[ST_CLONE] = step_clone, [ST_MAPS] = step_maps, [ST_ATTACH] = step_attach,
+		[ST_VETH] = step_veth, [ST_GO] = step_go,
+	};
+
+	return fns[id];
+}
+
+/* ---- waiting: messages, signals, the terminal ---- */
+
+struct waiter {
+	int sfd;		/* signalfd */
+	int ptm;		/* the container's pty master, or -1 */
+	bool sock_open, tty_raw, stdin_open;
+	struct termios saved;
+	int status;		/* -1 until the child has exited */
+	int exit_code;		/* from a MSG_ERROR, 0 if none */
+};
+
+static void
+wait_msg(struct run_ctx *c, struct waiter *w)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct run_msg m;
+	struct iovec iov = { &m, sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(c->sock, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *cm;
+
+	if (n <= 0) {
+		if (n == 0 || errno != EINTR)
+			w->sock_open = false;
+		return;
+	}
+	if (m.type == MSG_ERROR) {
+		nsx_error(&c->err, m.errnum, "%s", m.text);
+		w->exit_code = m.status;
+	} else if (m.type == MSG_NOTE)
+		nsx_warn("run", "note: %s", m.text);
+	else if (m.type == MSG_PTY && (cm = CMSG_FIRSTHDR(&mh)) && cm->cmsg_type == SCM_RIGHTS) {
+		memcpy(&w->ptm, CMSG_DATA(cm), sizeof(int));
+		/* the user's terminal goes raw: keys go to the container's pty */
+		if (tcgetattr(STDIN_FILENO, &w->saved) == 0) {
+			struct termios raw = w->saved;
+			struct winsize ws;
+
+			cfmakeraw(&raw);
+			w->tty_raw = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
+			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+				ioctl(w->ptm, TIOCSWINSZ, &ws);
+		}
+	}
+}
+
+static bool
+copy_fd(int from, int to)
+{
+	char buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n <= 0)
+		return n < 0 && errno == EINTR;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t k = write(to, buf + off, (size_t)(n - off));
+
+		if (k < 0 && errno != EINTR)
+			return false;
+		off += k > 0 ? k : 0;
+	}
+	return true;
+}
+
+static void
+wait_signal(struct run_ctx *c, struct waiter *w)
+{
+	struct signalfd_siginfo si;
+	int st;
+
+	if (read(w->sfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGWINCH && w->ptm >= 0) {
+		struct winsize ws;
+
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ioctl(w->ptm, TIOCSWINSZ, &ws);
+	} else if (si.ssi_signo != SIGCHLD)
+		kill(c->child, (int)si.ssi_signo);	/* init passes it on */
+	if (w->status < 0 && waitpid(c->child, &st, WNOHANG) == c->child)
+		w->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static void
+wait_child(struct run_ctx *c, struct waiter *w)
+{
+	while (w->status < 0 || w->sock_open) {
+		struct pollfd pf[4] = {
+			{ .fd = w->sfd, .events = POLLIN },
+			{ .fd = w->sock_open ? c->sock : -1, .events = POLLIN },
+			{ .fd = w->ptm, .events = POLLIN },
+			{ .fd = w->ptm >= 0 && w->stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+
+		if (w->status >= 0 && w->sock_open) {
+			/* the child is gone: whatever it sent is there already */
+			wait_msg(c, w);
+			continue;
+		}
+		if (poll(pf, 4, -1) < 0)
+			continue;
+		if (pf[0].revents)
+			wait_signal(c, w);
+		if (pf[1].revents)
+			wait_msg(c, w);
+		if (pf[2].revents && !copy_fd(w->ptm, STDOUT_FILENO)) {
+			close(w->ptm);	/* EIO: the last process of the pty closed it */
+			w->ptm = -1;
+		}
+		if (pf[3].revents && !copy_fd(STDIN_FILENO, w->ptm))
+			w->stdin_open = false;
+	}
+	if (w->ptm >= 0) {
+		while (copy_fd(w->ptm, STDOUT_FILENO))
+			;
+		close(w->ptm);
+	}
+	if (w->tty_raw)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &w->saved);
+}
+
+/* ---- the run ---- */
+
+static const int parent_signals[] = {
+	SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+};
+
+static void
+run_cleanup(struct parent *pa)
+{
+	struct nsx_err e;
+
+	if (pa->c.child > 0 && kill(pa->c.child, SIGKILL) == 0)
+		waitpid(pa->c.child, NULL, 0);
+	if (pa->have_cg)
+		cg_destroy(&pa->cg, &e);
+	if (pa->st.veth[0])
+		net_link_delete(pa->st.veth, &e);
+	if (pa->claimed)
+		state_remove(pa->st.name);
+	if (pa->c.sock >= 0)
+		close(pa->c.sock);
+}
+
+static int
+check_stop_at(const char *name, struct nsx_err *err)
+{
+	for (int i = 0; i < ST_NSTEPS; i++)
+		if (strcmp(plan_step_name(i), name) == 0)
+			return 0;
+	return nsx_error(err, EINVAL, "NSX_TEST_STOP_AT=%s is no step of nsx run", name);
+}
+
+int
+container_run(struct plan *p, struct nsx_err *err)
+{
+	struct parent pa = { .c = { .p = p, .sock = -1, .rootfd = -1 } };
+	struct waiter w = { .sfd = -1, .ptm = -1, .sock_open = true, .stdin_open = true, .status = -1 };
+	sigset_t set, old;
+	int i = 0, dumpable = prctl(PR_GET_DUMPABLE);
+	struct ctr_state *live;
+	int nlive;
+
+	pa.c.stop_at = getenv("NSX_TEST_STOP_AT");
+	if (pa.c.stop_at && check_stop_at(pa.c.stop_at, err) < 0)
+		return 125;
+	pa.c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	/* what runs killed with SIGKILL left behind goes first */
+	if (state_list(&live, &nlive, NULL) == 0)
+		free(live);
+	P = &pa;
+	sigemptyset(&set);
+	for (size_t k = 0; k < ARRAY_SIZE(parent_signals); k++)
+		sigaddset(&set, parent_signals[k]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (run_steps(&pa.c, AT_PARENT, &i) < 0)
+		goto fail;
+	if ((w.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+		nsx_error(&pa.c.err, errno, "signalfd: %s", strerror(errno));
+		goto fail;
+	}
+	wait_child(&pa.c, &w);
+	pa.c.child = 0;
+	close(w.sfd);
+	run_cleanup(&pa);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	prctl(PR_SET_DUMPABLE, dumpable);
+	P = NULL;
+	if (w.exit_code) {
+		*err = pa.c.err;
+		return w.exit_code;
+	}
+	return w.status;
+fail:
+	*err = pa.c.err;
+	run_cleanup(&pa);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	prctl(PR_SET_DUMPABLE, dumpable);
+	P = NULL;
+	return 125;
+}

@@ -1,0 +1,520 @@
+/* The container's first process, before the command: ids, late
+ * namespaces, mounts, pivot_root, hostname, network. Every path inside the
+ * rootfs is opened with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS) and
+ * mounted on through /proc/self/fd/N, so a symlink planted in the rootfs
+ * cannot send a mount to the host (CVE-2021-30465, CVE-2026-47766). */
+#define _GNU_SOURCE
+#include "container/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "sys/sys.h"
+#include "util/xalloc.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+static int
+fail(struct run_ctx *c, const char *fmt, const char *arg)
+{
+	int e = errno;
+
+	return nsx_error(&c->err, e, fmt, arg, strerror(e));
+}
+
+static const char *
+fdpath(int fd, char *buf, size_t n)
+{
+	snprintf(buf, n, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+/* A directory of the rootfs to mount on: made when missing (only its last
+ * component), refused when it is a symlink or not a directory. */
+static int
+root_dir(struct run_ctx *c, const char *path, int *fd)
+{
+	*fd = sys_openat2(c->rootfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
+	if (*fd < 0 && errno == ENOENT && !strchr(path, '/') && mkdirat(c->rootfd, path, 0755) == 0)
+		*fd = sys_openat2(c->rootfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
+	if (*fd >= 0)
+		return 0;
+	if (errno == ELOOP || errno == ENOTDIR || errno == EXDEV)
+		return nsx_error(&c->err, errno, "rootfs: /%s is a symlink or not a directory: "
+				 "it must be mounted on an ordinary directory", path);
+	return fail(c, "rootfs: /%s: %s", path);
+}
+
+static int
+mount_at(struct run_ctx *c, int fd, const char *src, const char *type, unsigned long flags,
+	 const char *data, const char *what)
+{
+	char p[64];
+
+	if (mount(src, fdpath(fd, p, sizeof(p)), type, flags, data) < 0)
+		return fail(c, "mount %s: %s", what);
+	return 0;
+}
+
+/* ---- ids, namespaces, propagation ---- */
+
+static int
+step_ids(struct run_ctx *c)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return fail(c, "cannot become root of the new user namespace%s: %s", "");
+	/* A change of credentials clears the parent-death signal: set it again,
+	 * then make sure the parent did not die in between. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (poll(&(struct pollfd){ .fd = c->sock, .events = POLLIN }, 1, 0) == 1) {
+		struct run_msg m;
+
+		if (recv(c->sock, &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT) == 0)
+			_exit(125);
+	}
+	return 0;
+}
+
+static int
+step_cgroupns(struct run_ctx *c)
+{
+	int flags = (c->p->cgroupns ? CLONE_NEWCGROUP : 0) | (c->p->o.time_ns ? CLONE_NEWTIME : 0);
+
+	if (unshare(flags) < 0)
+		return fail(c, "unshare %s: %s", c->p->o.time_ns && errno == EINVAL ?
+			    "(time namespaces need Linux 5.6)" : "cgroup/time namespace");
+	return 0;
+}
+
+static int
+step_propagation(struct run_ctx *c)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail(c, "making / private%s: %s", "");
+	return 0;
+}
+
+/* ---- the layer ---- */
+
+static int
+layer_overlay(struct run_ctx *c, int lower)
+{
+	const char *root = c->p->rootfs;
+	char opts[200];
+	int upper, r;
+
+	/* the tmpfs for the changes covers the rootfs path itself: it lives and
+	 * dies with this mount namespace, nothing is left on the host */
+	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		return -1;
+	if ((upper = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if (mkdirat(upper, "upper", 0755) < 0 || mkdirat(upper, "work", 0755) < 0) {
+		close(upper);
+		return -1;
+	}
+	snprintf(opts, sizeof(opts), "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/upper,"
+		 "workdir=/proc/self/fd/%d/work", lower, upper, upper);
+	r = mount("overlay", root, "overlay", 0, opts);
+	if (r < 0 && c->p->userns) {
+		/* unprivileged overlay keeps its metadata in user.* xattrs */
+		strncat(opts, ",userxattr", sizeof(opts) - strlen(opts) - 1);
+		r = mount("overlay", root, "overlay", 0, opts);
+	}
+	close(upper);
+	return r;
+}
+
+static int
+step_layer(struct run_ctx *c)
+{
+	const char *root = c->p->rootfs;
+	int lower = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (lower < 0)
+		return fail(c, "rootfs %s: %s", root);
+	if (c->p->o.rw) {
+		if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
+			close(lower);
+			return fail(c, "binding the rootfs %s: %s", root);
+		}
+	} else if (layer_overlay(c, lower) < 0) {
+		int e = errno;
+
+		/* overlay refused (an old kernel, an odd filesystem): the rootfs
+		 * read-only, still unchanged afterwards */
+		umount2(root, MNT_DETACH);
+		if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
+			close(lower);
+			return fail(c, "binding the rootfs %s: %s", root);
+		}
+		run_child_note(c, "overlay refused (%s): the container's / is read-only", strerror(e));
+	}
+	close(lower);
+	c->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->rootfd < 0)
+		return fail(c, "rootfs %s: %s", root);
+	return 0;
+}
+
+/* ---- /proc, /dev, /sys ---- */
+
+static int
+step_proc(struct run_ctx *c)
+{
+	struct stat st;
+	int fd, r;
+
+	if (root_dir(c, "proc", &fd) < 0)
+		return -1;
+	r = mount_at(c, fd, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "proc on /proc");
+	close(fd);
+	if (r < 0 && c->err.errnum == EPERM && c->p->userns)
+		nsx_error(&c->err, EPERM, "mount proc on /proc: not permitted (the host's /proc has "
+			  "parts mounted over, which the kernel forbids in a user namespace; see 'doctor')");
+	if (r == 0 && (fstatat(c->rootfd, "proc/self", &st, 0) < 0))
+		return fail(c, "the new /proc does not work%s: %s", "");
+	return r;
+}
+
+struct devnode {
+	const char *name;
+	unsigned int major, minor;
+};
+
+static const struct devnode dev_nodes[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static int
+dev_node(struct run_ctx *c, int dev, const struct devnode *d)
+{
+	char host[32], p[64];
+	int fd;
+
+	/* in a user namespace mknod is refused: bind the host's node instead */
+	if (!c->p->userns) {
+		if (mknodat(dev, d->name, S_IFCHR | 0666, makedev(d->major, d->minor)) == 0)
+			return fchmodat(dev, d->name, 0666, 0);
+		if (errno != EPERM)
+			return fail(c, "mknod /dev/%s: %s", d->name);
+	}
+	if ((fd = openat(dev, d->name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666)) < 0)
+		return fail(c, "/dev/%s: %s", d->name);
+	snprintf(host, sizeof(host), "/dev/%s", d->name);
+	if (mount(host, fdpath(fd, p, sizeof(p)), NULL, MS_BIND, NULL) < 0) {
+		close(fd);
+		return fail(c, "bind /dev/%s: %s", d->name);
+	}
+	close(fd);
+	return 0;
+}
+
+static bool
+gid_mapped(const struct plan *p, unsigned long gid)
+{
+	if (!p->userns)
+		return true;
+	for (int i = 0; i < p->maps.ngid; i++)
+		if (gid >= p->maps.gidmap[i].inner && gid - p->maps.gidmap[i].inner < p->maps.gidmap[i].count)
+			return true;
+	return false;
+}
+
+static int
+dev_sub(struct run_ctx *c, int dev, const char *name, mode_t mode, const char *type,
+	unsigned long flags, const char *data)
+{
+	int fd, r;
+
+	if (mkdirat(dev, name, mode) < 0)
+		return fail(c, "mkdir /dev/%s: %s", name);
+	if ((fd = sys_openat2(dev, name, O_PATH | O_DIRECTORY | O_CLOEXEC, IN_ROOT)) < 0)
+		return fail(c, "/dev/%s: %s", name);
+	r = mount_at(c, fd, type, type, flags, data, name);
+	close(fd);
+	return r;
+}
+
+static int
+step_dev(struct run_ctx *c)
+{
+	static const char *const links[][2] = {
+		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	/* gid=5 (tty) only when the user namespace maps it: else EINVAL */
+	const char *pts = gid_mapped(c->p, 5) ? "newinstance,ptmxmode=0666,mode=0620,gid=5"
+					      : "newinstance,ptmxmode=0666,mode=0620";
+	int fd, dev, r;
+
+	if (root_dir(c, "dev", &fd) < 0)
+		return -1;
+	r = mount_at(c, fd, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "tmpfs on /dev");
+	close(fd);
+	if (r < 0)
+		return -1;
+	/* the tmpfs just mounted, reached through the same checked path */
+	if ((dev = sys_openat2(c->rootfd, "dev", O_PATH | O_DIRECTORY | O_CLOEXEC, IN_ROOT)) < 0)
+		return fail(c, "/dev%s: %s", "");
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++)
+		if (dev_node(c, dev, &dev_nodes[i]) < 0)
+			goto out;
+	if (dev_sub(c, dev, "pts", 0755, "devpts", MS_NOSUID | MS_NOEXEC, pts) < 0 ||
+	    dev_sub(c, dev, "shm", 01777, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777") < 0)
+		goto out;
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][1], dev, links[i][0]) < 0) {
+			fail(c, "/dev/%s: %s", links[i][0]);
+			goto out;
+		}
+	close(dev);
+	return 0;
+out:
+	close(dev);
+	return -1;
+}
+
+/* statvfs flags a remount must keep: in a user namespace the kernel locks
+ * them, and a remount that would clear one is refused with EPERM */
+static unsigned long
+locked_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+/* Bind path onto itself and make that read-only. */
+static int
+bind_readonly(struct run_ctx *c, const char *path, const char *src)
+{
+	char p[64];
+	int fd = sys_openat2(c->rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT), fd2, r;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail(c, "/%s: %s", path);
+	r = mount(src ? src : fdpath(fd, p, sizeof(p)), fdpath(fd, p, sizeof(p)), NULL, MS_BIND | MS_REC, NULL);
+	close(fd);
+	if (r < 0)
+		return fail(c, "bind /%s: %s", path);
+	/* open again: the fd above is the mount below the new bind */
+	if ((fd2 = sys_openat2(c->rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT)) < 0)
+		return fail(c, "/%s: %s", path);
+	r = mount(NULL, fdpath(fd2, p, sizeof(p)), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(fd2), NULL);
+	close(fd2);
+	return r < 0 ? fail(c, "read-only /%s: %s", path) : 0;
+}
+
+static int
+step_sys(struct run_ctx *c)
+{
+	int fd, r = -1;
+
+	if (root_dir(c, "sys", &fd) < 0)
+		return -1;
+	/* sysfs shows the network devices of the mounter's network namespace:
+	 * only a container with its own may mount one */
+	if (c->p->flags & CLONE_NEWNET)
+		r = mount_at(c, fd, "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "sysfs");
+	close(fd);
+	if (r == 0)
+		return 0;
+	/* rootless without a fully visible host /sys, or the host's network:
+	 * the host's /sys, bound read-only (not its submounts) */
+	if (bind_readonly(c, "sys", "/sys") == 0)
+		return 0;
+	run_child_note(c, "/sys left out: %s", c->err.msg);
+	return 0;
+}
+
+/* ---- masks and read-only paths (runc's and crun's defaults) ---- */
+
+static const char *const masked[] = {
+	"proc/acpi", "proc/asound", "proc/kcore", "proc/keys", "proc/latency_stats",
+	"proc/timer_list", "proc/timer_stats", "proc/sched_debug", "proc/scsi", "sys/firmware",
+};
+
+static const char *const readonly[] = {
+	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+};
+
+static int
+mask_one(struct run_ctx *c, const char *path)
+{
+	char p[64];
+	struct stat st;
+	int fd = sys_openat2(c->rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT), r;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail(c, "/%s: %s", path);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return fail(c, "/%s: %s", path);
+	}
+	/* files: the host's /dev/null over them; dirs: an empty read-only tmpfs */
+	if (S_ISDIR(st.st_mode))
+		r = mount("tmpfs", fdpath(fd, p, sizeof(p)), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+	else
+		r = mount("/dev/null", fdpath(fd, p, sizeof(p)), NULL, MS_BIND, NULL);
+	close(fd);
+	return r < 0 ? fail(c, "masking /%s: %s", path) : 0;
+}
+
+static int
+step_mask(struct run_ctx *c)
+{
+	struct stat st;
+
+	/* the mask source must really be the null device (CVE-2025-31133) */
+	if (stat("/dev/null", &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		return nsx_error(&c->err, EINVAL, "the host's /dev/null is not the null device");
+	for (size_t i = 0; i < ARRAY_SIZE(masked); i++)
+		if (mask_one(c, masked[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+step_readonly(struct run_ctx *c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++)
+		if (bind_readonly(c, readonly[i], NULL) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- pivot_root ---- */
+
+static int
+step_pivot(struct run_ctx *c)
+{
+	int old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (old < 0)
+		return fail(c, "open /%s: %s", "");
+	/* pivot_root(".", "."): the old root ends up stacked under the new one,
+	 * where it is detached; no directory for it is needed in the rootfs
+	 * (as crun and runc do it) */
+	if (fchdir(c->rootfd) < 0 || sys_pivot_root(".", ".") < 0) {
+		close(old);
+		return fail(c, "pivot_root into %s: %s", c->p->rootfs);
+	}
+	if (fchdir(old) < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+		close(old);
+		return fail(c, "detaching the old root%s: %s", "");
+	}
+	close(old);
+	close(c->rootfd);
+	c->rootfd = -1;
+	return 0;
+}
+
+static int
+step_hostname(struct run_ctx *c)
+{
+	if (sethostname(c->p->hostname, strlen(c->p->hostname)) < 0)
+		return fail(c, "sethostname %s: %s", c->p->hostname);
+	return 0;
+}
+
+static int
+step_net(struct run_ctx *c)
+{
+	struct in_addr h, a;
+
+	if (net_link_up("lo", &c->err) < 0)
+		return -1;
+	if (c->p->o.net != RUN_NET_VETH)
+		return 0;
+	net_cidr_hosts(&c->p->cidr, &h, &a);
+	if (net_addr_add("eth0", a, c->p->cidr.prefix, &c->err) < 0 ||
+	    net_link_up("eth0", &c->err) < 0 || net_route_default(h, &c->err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The command's process, on its own stack, sharing init's memory until it
+ * execs (CLONE_VM | CLONE_VFORK, as posix_spawn does): no copy of nsx's
+ * page tables for a process that lives a few hundred microseconds. */
+static int
+payload_entry(void *arg)
+{
+	struct run_ctx *c = arg;
+	int i = 0;
+
+	while (i < c->p->nsteps && c->p->steps[i].where != AT_PAYLOAD)
+		i++;
+	run_steps(c, AT_PAYLOAD, &i);
+	_exit(125);
+}
+
+static int
+step_init(struct run_ctx *c)
+{
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	sigset_t all;
+	pid_t pid;
+
+	if (c->p->o.no_init)
+		return 0;
+	/* blocked before the command exists: a SIGCHLD of a command that is
+	 * done at once must wait for init, not be dropped (its default is to
+	 * ignore it); the command unblocks them before execve */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	pid = clone(payload_entry, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+	if (pid < 0)
+		return fail(c, "starting the command%s: %s", "");
+	c->payload = pid;
+	init_main(c);
+}
+
+step_fn
+setup_step(enum step_id id)
+{
+	static const step_fn fns[ST_NSTEPS] = {
+		[ST_IDS] = step_ids, [ST_CGROUPNS] = step_cgroupns,
+		[ST_PROPAGATION] = step_propagation, [ST_LAYER] = step_layer,
+		[ST_PROC] = step_proc, [ST_DEV] = step_dev, [ST_SYS] = step_sys,
+		[ST_MASK] = step_mask, [ST_READONLY] = step_readonly, [ST_PIVOT] = step_pivot,
+		[ST_HOSTNAME] = step_hostname, [ST_NET] = step_net, [ST_INIT] = step_init,
+	};
+
+	return fns[id];
+}

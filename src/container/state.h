@@ -1,0 +1,62 @@
+/* Running containers by name: one small record per container in a state
+ * directory (/run/nsx as root, or /dev/shm/nsx-run where /run is no tmpfs;
+ * $XDG_RUNTIME_DIR/nsx or /tmp/nsx-UID
+ * otherwise; NSX_STATE_DIR overrides it). `ps` lists them, `enter NAME`
+ * finds the container's PID, and a run killed with SIGKILL leaves a record
+ * whose owner is gone: the next run or `ps` removes what it names (cgroup,
+ * veth) and the record. */
+#ifndef NSX_STATE_H
+#define NSX_STATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "container/cgroup.h"
+#include "util/err.h"
+
+#define STATE_NAME_MAX 48
+
+struct ctr_state {
+	char name[STATE_NAME_MAX + 1];
+	pid_t nsx_pid;			/* the nsx run process (the parent) */
+	unsigned long long nsx_start;	/* its start time, against PID reuse */
+	pid_t pid;			/* the container's PID 1, as seen here; 0 before clone */
+	char rootfs[PATH_MAX];		/* the directory the container runs on */
+	char source[PATH_MAX];		/* "built-in busybox", the --rootfs dir, the --image */
+	char ns[96];			/* "user,mnt,uts,ipc,pid,net,cgroup" */
+	char limits[96];		/* "memory=64M pids=10", or "" */
+	char net[64];			/* "none", "host", "veth 10.200.0.2/30" */
+	char veth[16];			/* host end, "" */
+	struct nsx_cgroup cg;
+	time_t created;
+};
+
+/* "a-z0-9_.-", 1..48 bytes, starting with a letter or digit: also a valid
+ * hostname, a file name and part of a cgroup name. */
+int state_check_name(const char *name, struct nsx_err *err);
+
+/* Claim name for this process: fails when a live container has it. A
+ * record left by a dead run is cleaned up (state_reap) and reclaimed. */
+int state_claim(struct ctr_state *s, struct nsx_err *err);
+
+/* Write the record again (after clone, after the cgroup is made). */
+int state_write(const struct ctr_state *s, struct nsx_err *err);
+
+void state_remove(const char *name);
+
+/* Read one by name: ENOENT when there is no such running container. */
+int state_read(const char *name, struct ctr_state *s, struct nsx_err *err);
+
+/* All live containers (dead runs' records are reaped on the way), sorted by
+ * creation time; *out is malloc'd. */
+int state_list(struct ctr_state **out, int *n, struct nsx_err *err);
+
+/* Remove what a dead run left: its cgroup, its veth, its record. */
+void state_reap(const struct ctr_state *s);
+
+/* Start time of a process (field 22 of /proc/PID/stat), 0 when gone. */
+unsigned long long state_proc_start(pid_t pid);
+
+#endif
