@@ -117,7 +117,7 @@ main(int argc, char **argv)
 		return shell_leave(&sh, sh.quit ? sh.exit_status : sh.status);
 	}
 	if (i < argc) {
-		if (!cmd_find(argv[i])) {
+		if (!cmd_find_cli((const char **)&argv[i])) {
 			fprintf(stderr, "nsx: '%s' is not an nsx command (see 'nsx help')\n", argv[i]);
 			return 1;
 		}

@@ -21,6 +21,19 @@ cmd_find(const char *name)
 	return NULL;
 }
 
+const struct nsx_cmd *
+cmd_find_cli(const char **name)
+{
+	const struct nsx_cmd *c = cmd_find(*name);
+
+	for (size_t i = 0; !c && nsx_commands[i]; i++)
+		if (nsx_commands[i]->cli_alias && strcmp(nsx_commands[i]->cli_alias, *name) == 0)
+			c = nsx_commands[i];
+	if (c)
+		*name = c->name;
+	return c;
+}
+
 int
 cmd_parse_pid(const char *s, pid_t *pid)
 {

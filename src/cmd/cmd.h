@@ -58,6 +58,9 @@ struct nsx_shell {
 
 struct nsx_cmd {
 	const char *name;
+	/* another name for `nsx NAME ...` from a terminal's shell only: in
+	 * nsx's own shell that word stays the program (`ps` lists processes) */
+	const char *cli_alias;
 	const char *summary;	/* one line, for `help` */
 	const char *usage;	/* "ls [options] [NSID]" */
 	const char *help;	/* what it does, then examples */
@@ -71,6 +74,8 @@ struct nsx_cmd {
 extern const struct nsx_cmd *const nsx_commands[];
 
 const struct nsx_cmd *cmd_find(const char *name);
+/* `nsx WORD`: a command by its name or its cli_alias; *name becomes the name */
+const struct nsx_cmd *cmd_find_cli(const char **name);
 
 /* getopt_long over a command's option table (plus -h/--help). Call with
  * *g zeroed. Returns the option's sname, -1 at the end, or '?' after

@@ -128,7 +128,7 @@ target_parse(struct target *tg, const char *arg)
 		if (err.errnum != ENOENT)
 			return cmd_fail(&cmd_enter, "%s", err.msg);
 		return cmd_fail(&cmd_enter, "'%s' is not a PID, a namespace inode, a namespace "
-				"file, a container name (see 'ps') or an ip netns name", arg);
+				"file, a container name (see 'nsx ps') or an ip netns name", arg);
 	}
 	return target_file(tg, arg);
 }

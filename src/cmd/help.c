@@ -21,7 +21,7 @@ help_run(struct nsx_shell *sh, int argc, char **argv)
 	}
 	puts("nsx commands (every one also runs as `nsx COMMAND ...`):\n");
 	for (size_t i = 0; nsx_commands[i]; i++)
-		printf("  %-8s %s\n", nsx_commands[i]->name, nsx_commands[i]->summary);
+		printf("  %-10s %s\n", nsx_commands[i]->name, nsx_commands[i]->summary);
 	puts("\nAny other line runs as a program (PATH lookup, sh-style quoting; `!cmd`\n"
 	     "forces a program, e.g. `!ls -l`). Pipes, redirections, globs and $VARS\n"
 	     "go through /bin/sh. `;` separates commands, `#` starts a comment.\n"

@@ -1,4 +1,6 @@
-/* ps: the running nsx containers, from their records (src/container/state). */
+/* containers (`nsx ps` from a terminal's shell): the running nsx containers,
+ * from their records (src/container/state). Not `ps` in nsx's own shell:
+ * there, students type ps to see the processes of a pid namespace. */
 #define _GNU_SOURCE
 #include "cmd/cmd.h"
 
@@ -18,7 +20,7 @@ static const struct nsx_opt ps_opts[] = {
 	{ NULL, 0, 0, NULL, 0, NULL },
 };
 
-extern const struct nsx_cmd cmd_ps;
+extern const struct nsx_cmd cmd_containers;
 
 static void
 ps_age(time_t created, char *buf, size_t n)
@@ -61,22 +63,22 @@ ps_run(struct nsx_shell *sh, int argc, char **argv)
 	bool json = false, nohead = false;
 	int c, n;
 
-	while ((c = cmd_getopt(&cmd_ps, argc, argv, &g)) != -1)
+	while ((c = cmd_getopt(&cmd_containers, argc, argv, &g)) != -1)
 		switch (c) {
-		case 'h': cmd_print_help(&cmd_ps, stdout); return 0;
+		case 'h': cmd_print_help(&cmd_containers, stdout); return 0;
 		case OPT_JSON: json = true; break;
 		case OPT_NOHEAD: nohead = true; break;
 		default: return 1;
 		}
 	if (g.optind < argc)
-		return cmd_fail(&cmd_ps, "unexpected argument '%s'", argv[g.optind]);
+		return cmd_fail(&cmd_containers, "unexpected argument '%s'", argv[g.optind]);
 	if (state_list(&v, &n, &err) < 0) {
 		nsx_err_print("ps", &err);
 		return 1;
 	}
 	if (!(tb = scols_new_table())) {
 		free(v);
-		return cmd_fail(&cmd_ps, "out of memory");
+		return cmd_fail(&cmd_containers, "out of memory");
 	}
 	scols_table_enable_json(tb, json);
 	scols_table_set_name(tb, "containers");
@@ -98,14 +100,16 @@ ps_run(struct nsx_shell *sh, int argc, char **argv)
 	return 0;
 }
 
-const struct nsx_cmd cmd_ps = {
-	.name = "ps",
+const struct nsx_cmd cmd_containers = {
+	.name = "containers",
+	.cli_alias = "ps",
 	.summary = "list the running nsx containers",
-	.usage = "ps [-J] [-n]",
+	.usage = "containers [-J] [-n]   (nsx ps [-J] [-n])",
 	.help =
 	"One line per container started with 'run': its name, its PID 1 as seen\n"
 	"here, how long it runs, its rootfs or image, its namespaces, its limits\n"
-	"and its network. 'enter NAME' steps into one.\n",
+	"and its network. 'enter NAME' steps into one. From a terminal's shell,\n"
+	"'nsx ps' is the same ('ps' in nsx's shell is the program, for processes).\n",
 	.opts = ps_opts,
 	.args = COMP_NONE,
 	.run = ps_run,

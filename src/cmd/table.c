@@ -8,7 +8,7 @@ extern const struct nsx_cmd cmd_unshare;
 extern const struct nsx_cmd cmd_levels;
 extern const struct nsx_cmd cmd_enter;
 extern const struct nsx_cmd cmd_run;
-extern const struct nsx_cmd cmd_ps;
+extern const struct nsx_cmd cmd_containers;
 extern const struct nsx_cmd cmd_pin;
 extern const struct nsx_cmd cmd_unpin;
 extern const struct nsx_cmd cmd_help;
@@ -22,7 +22,7 @@ const struct nsx_cmd *const nsx_commands[] = {
 	&cmd_unshare,
 	&cmd_enter,
 	&cmd_run,
-	&cmd_ps,
+	&cmd_containers,
 	&cmd_pin,
 	&cmd_unpin,
 	&cmd_levels,

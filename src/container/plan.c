@@ -33,7 +33,7 @@ static const struct {
 	[ST_ROOTFS] = { "rootfs", AT_PARENT,
 		"the container's files; built or unpacked once into the cache, then reused" },
 	[ST_NAME] = { "name", AT_PARENT,
-		"'ps' lists it, 'enter NAME' finds it, and what a killed run leaves can be found and removed" },
+		"'nsx ps' lists it, 'enter NAME' finds it, and what a killed run leaves can be found and removed" },
 	[ST_CGROUP] = { "cgroup", AT_PARENT,
 		"limits hold for every process of the container together, and go away with it" },
 	[ST_CLONE] = { "clone", AT_PARENT,

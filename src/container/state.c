@@ -237,7 +237,7 @@ state_claim(struct ctr_state *s, struct nsx_err *err)
 		else
 			unlink(path);
 	}
-	return nsx_error(err, EEXIST, "a container named '%s' is running (see 'ps'; choose another --name)",
+	return nsx_error(err, EEXIST, "a container named '%s' is running (see 'nsx ps'; choose another --name)",
 			 s->name);
 }
 
@@ -279,7 +279,7 @@ state_read(const char *name, struct ctr_state *s, struct nsx_err *err)
 		return nsx_error(err, ENOENT, "no container named '%s'", name);
 	state_path(dir, name, path, sizeof(path));
 	if (state_load(path, s) < 0)
-		return nsx_error(err, ENOENT, "no container named '%s' (see 'ps')", name);
+		return nsx_error(err, ENOENT, "no container named '%s' (see 'nsx ps')", name);
 	if (!state_alive(s)) {
 		state_reap(s);
 		return nsx_error(err, ENOENT, "no container named '%s' (its run has ended)", name);

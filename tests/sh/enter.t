@@ -31,7 +31,7 @@ fails "^nsx: enter: enter what\\? " enter
 fails "^nsx: enter: unknown namespace type 'foo' \\(cgroup ipc mnt net pid time user uts\\)$" enter $$ foo
 fails "^nsx: enter: /etc/passwd is not a namespace file " enter /etc/passwd
 fails "^nsx: enter: /nonexistent-nsx: No such file or directory$" enter /nonexistent-nsx
-fails "^nsx: enter: 'nsxnosuchnetns' is not a PID, a namespace inode, a namespace file or an ip netns name$" \
+fails "^nsx: enter: 'nsxnosuchnetns' is not a PID, a namespace inode, a namespace file, a container name \(see 'nsx ps'\) or an ip netns name$" \
 	enter nsxnosuchnetns
 fails "^nsx: enter: invalid PID '0'$" enter 0
 fails "^nsx: enter: unknown option '--bogus'" enter --bogus $$
