@@ -44,6 +44,17 @@ like() {	# like GOT REGEX "description"
 	fi
 }
 
+isnt() {	# isnt GOT UNWANTED "description"
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" != "$2" ]; then
+		echo "ok $TAP_N - $3"
+	else
+		echo "not ok $TAP_N - $3"
+		printf '#   got: %s (must differ)\n' "$1"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
 skip() {	# skip "reason": a failure under NSX_MUST_WORK=1
 	TAP_N=$((TAP_N + 1))
 	if [ "${NSX_MUST_WORK:-0}" = 1 ]; then

@@ -36,16 +36,6 @@ newset() {
 	echo "$out"
 }
 
-isnt() {	# isnt GOT UNWANTED "description"
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" != "$2" ]; then
-		echo "ok $TAP_N - $3"
-	else
-		echo "not ok $TAP_N - $3"
-		printf '#   got: %s (must differ)\n' "$1"
-		TAP_FAILED=$((TAP_FAILED + 1))
-	fi
-}
 
 # run NAME ARGS...: nsx ARGS, stdout/stderr/status in $TMPD/NAME.{out,err,rc}
 run() {
