@@ -44,16 +44,11 @@ cleanup() {
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	exit "$st"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+. "$(dirname "$0")/stats.sh"
+bench_traps
 
 TMP=$(mktemp -d /tmp/nsx-bench.XXXXXX) || { TMP=; die "mktemp failed"; }
-mkdir -p build/bench
-if [ ! -x build/bench/timeit ] || [ bench/timeit.c -nt build/bench/timeit ]; then
-	"${CC:-cc}" -O2 -Wall -Wextra -o build/bench/timeit bench/timeit.c || die "cannot build bench/timeit.c"
-fi
+bench_build timeit
 TIMEIT=build/bench/timeit
 # time a private copy: a rebuild of ./nsx during the run changes nothing
 cp "$NSX" "$TMP/nsx" || die "cannot copy $NSX"
@@ -101,7 +96,6 @@ pair() {
 	done
 }
 
-. "$(dirname "$0")/stats.sh"
 
 CASES=(unshare enter)
 declare -A NSXCMD=([unshare]="$NSX unshare uts -- /bin/true" [enter]="$NSX enter $SLEEPER -- /bin/true")

@@ -90,20 +90,13 @@ cleanup() {
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	exit "$st"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+. "$(dirname "$0")/stats.sh"
+bench_traps
 
 # ---- helpers (compiled once into build/bench) --------------------------------
 
 TMP=$(mktemp -d /tmp/nsx-bench.XXXXXX) || { TMP=; die "mktemp failed"; }
-mkdir -p build/bench
-for h in timeit population; do
-	if [ ! -x build/bench/$h ] || [ bench/$h.c -nt build/bench/$h ]; then
-		"${CC:-cc}" -O2 -Wall -Wextra -o build/bench/$h bench/$h.c || die "cannot build bench/$h.c"
-	fi
-done
+bench_build timeit population
 TIMEIT=build/bench/timeit
 # time a private copy: a rebuild of ./nsx during the run changes nothing
 cp "$NSX" "$TMP/nsx" || die "cannot copy $NSX"
@@ -167,7 +160,6 @@ alternate() {
 	done
 }
 
-. "$(dirname "$0")/stats.sh"
 rows() { "$@" 2>/dev/null | wc -l; }
 
 CASES=(default cols)

@@ -1,7 +1,27 @@
 # shellcheck shell=bash
-# Medians and ratios over the timing files bench/timeit writes (one run a
-# line: wall user sys, in microseconds). Sourced by bench/ls.sh and
-# bench/levels.sh.
+# What the benchmarks share: their traps, their helper programs, and the
+# medians and ratios over the timing files bench/timeit writes (one run a
+# line: wall user sys, in microseconds). Sourced by bench/ls.sh,
+# bench/levels.sh and bench/run.sh.
+
+# bench_traps: the script's cleanup() at exit, also after a signal
+bench_traps() {
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+}
+
+# bench_build NAME...: build/bench/NAME from bench/NAME.c, when missing or older
+bench_build() {
+	local h
+	mkdir -p build/bench
+	for h; do
+		if [ ! -x build/bench/$h ] || [ bench/$h.c -nt build/bench/$h ]; then
+			"${CC:-cc}" -O2 -Wall -Wextra -o build/bench/$h bench/$h.c || die "cannot build bench/$h.c"
+		fi
+	done
+}
 
 # med FILE [FIELD]: median of a column (1 wall, 2 user, 3 sys), in ms
 med() {
