@@ -37,7 +37,7 @@ static const struct nsx_opt run_opts[] = {
 	{ "gid-map", OPT_GID_MAP, ARG_REQUIRED, "INNER:OUTER:COUNT", COMP_NONE,
 	  "map groups (newgidmap when not root); repeatable; implies --user" },
 	{ "share", OPT_SHARE, ARG_REQUIRED, "TYPE", COMP_NSTYPE,
-	  "keep the host's namespace of TYPE (uts, ipc, pid, net, cgroup, user); repeatable" },
+	  "keep the host's namespace of TYPE (uts, ipc, net, cgroup, user); repeatable" },
 	{ "time", OPT_TIME, ARG_NONE, NULL, COMP_NONE, "a new time namespace too" },
 	{ "memory", OPT_MEMORY, ARG_REQUIRED, "SIZE", COMP_NONE, "memory limit (e.g. 64m, 1g)" },
 	{ "pids", OPT_PIDS, ARG_REQUIRED, "N", COMP_NONE, "at most N processes" },
@@ -98,7 +98,7 @@ run_opt_share(struct run_opts *o, const char *arg)
 	int t = nstype_from_name(arg);
 
 	if (t < 0 || t == NSX_TIME) {
-		cmd_fail(&cmd_run, "invalid --share '%s' (uts, ipc, pid, net, cgroup or user)", arg);
+		cmd_fail(&cmd_run, "invalid --share '%s' (uts, ipc, net, cgroup or user)", arg);
 		return -1;
 	}
 	o->share |= nstype_table[t].clone_flag;

@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "container/seccomp.h"
 #include "sys/sys.h"
 #include "util/title.h"
 #include "util/xalloc.h"
@@ -39,14 +40,11 @@ init_main(struct run_ctx *c)
 	sigset_t all;
 	int status = 0;
 
-	/* Nothing in the container may read this process's memory or open its
-	 * /proc/1/exe, the host's nsx binary (CVE-2019-5736): it is not
-	 * dumpable, and the container's capabilities lack CAP_SYS_PTRACE. */
-	prctl(PR_SET_DUMPABLE, 0);
+	/* not dumpable and without host fds since before the command (see
+	 * step_init); the container's capabilities lack CAP_SYS_PTRACE too */
 	prctl(PR_SET_NAME, "nsx-init");
 	title_set("nsx-init");
 	close(c->sock);
-	sys_close_range(3, ~0U);
 	/* Blocked signals are queued, not dropped, even for a PID 1 (they
 	 * were blocked before the command started, see step_init) */
 	sigfillset(&all);
@@ -186,12 +184,25 @@ step_fds(struct run_ctx *c)
 }
 
 static int
+step_seccomp(struct run_ctx *c)
+{
+	if (seccomp_apply(&c->err) == 0)
+		return 0;
+	if (c->err.errnum != ENOSYS)
+		return -1;
+	run_child_note(c, "%s", c->err.msg);	/* an architecture without a filter */
+	return 0;
+}
+
+static int
 step_exec(struct run_ctx *c)
 {
 	static char *const sh[] = { "/bin/sh", NULL };
 	/* execve resets handled signals; ignored ones it keeps (nsx's shell
 	 * ignores these) */
-	static const int ignored[] = { SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP, SIGTERM };
+	static const int ignored[] = {
+		SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP, SIGTERM, SIGCHLD,
+	};
 	char *const *argv = c->p->o.argv ? c->p->o.argv : sh;
 	const char *t = getenv("TERM");
 	char term[64] = "";
@@ -226,7 +237,7 @@ payload_step(enum step_id id)
 {
 	static const step_fn fns[ST_NSTEPS] = {
 		[ST_SESSION] = step_session, [ST_CAPS] = step_caps, [ST_NNP] = step_nnp,
-		[ST_FDS] = step_fds, [ST_EXEC] = step_exec,
+		[ST_FDS] = step_fds, [ST_SECCOMP] = step_seccomp, [ST_EXEC] = step_exec,
 	};
 
 	return fns[id];

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,6 +81,8 @@ static const struct {
 		"setuid programs in the rootfs cannot gain privileges" },
 	[ST_FDS] = { "fds", AT_PAYLOAD,
 		"a leaked fd or working directory is a way out to the host (CVE-2024-21626)" },
+	[ST_SECCOMP] = { "seccomp", AT_PAYLOAD,
+		"the kernel's riskiest calls are out of reach, even for what the capabilities allow" },
 	[ST_EXEC] = { "exec", AT_PAYLOAD,
 		"the host's environment stays outside; the command runs as the container's process" },
 };
@@ -162,6 +165,11 @@ plan_namespaces(struct plan *p, struct nsx_err *err)
 
 	if (o->share & CLONE_NEWNS)
 		return nsx_error(err, EINVAL, "--share mnt: a container needs its own mount namespace");
+	/* its init is PID 1 there: when it ends, the kernel ends every process
+	 * of the container, and nothing can outlive nsx */
+	if (o->share & CLONE_NEWPID)
+		return nsx_error(err, EINVAL, "--share pid: a container needs its own pid namespace "
+				 "(use 'enter' to join a process's)");
 	if ((o->share & CLONE_NEWUSER) && (o->user || o->nuid || o->ngid))
 		return nsx_error(err, EINVAL, "--share user conflicts with --user and id maps");
 	p->rootless = geteuid() != 0;
@@ -251,14 +259,14 @@ plan_rootfs(struct plan *p, struct nsx_err *err)
 	return 0;
 }
 
-int
-plan_prepare(struct plan *p, struct nsx_err *err)
+static int
+plan_locate(struct plan *p, struct nsx_err *err)
 {
+	char abs[PATH_MAX];
+
 	if (p->rootfs[0])
 		return 0;
 	if (p->o.image) {
-		char abs[PATH_MAX];
-
 		if (rootfs_image(p->o.image, p->rootfs, sizeof(p->rootfs), err) < 0)
 			return -1;
 		if (realpath(p->o.image, abs))
@@ -266,6 +274,26 @@ plan_prepare(struct plan *p, struct nsx_err *err)
 		return 0;
 	}
 	return rootfs_builtin(p->rootfs, sizeof(p->rootfs), err);
+}
+
+int
+plan_prepare(struct plan *p, struct nsx_err *err)
+{
+	struct stat st, root;
+
+	if (plan_locate(p, err) < 0)
+		return -1;
+	p->rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (p->rootfd < 0)
+		return nsx_error(err, errno, "rootfs %s: %s", p->rootfs, strerror(errno));
+	/* checked again on what was opened: it may have changed since plan_build */
+	if (fstat(p->rootfd, &st) < 0 || stat("/", &root) < 0 ||
+	    (st.st_dev == root.st_dev && st.st_ino == root.st_ino)) {
+		close(p->rootfd);
+		p->rootfd = -1;
+		return nsx_error(err, EINVAL, "rootfs %s: the host's / cannot be a container's rootfs", p->rootfs);
+	}
+	return 0;
 }
 
 /* ---- the steps ---- */
@@ -354,8 +382,8 @@ plan_child_steps(struct plan *p)
 	plan_add(p, ST_PROC, "mount proc on /proc (nosuid,nodev,noexec)");
 	plan_add(p, ST_DEV, "tmpfs on /dev: null zero full random urandom tty, devpts on /dev/pts, "
 		 "ptmx, shm, fd stdin stdout stderr");
-	plan_add(p, ST_SYS, "sysfs on /sys, read-only%s",
-		 p->flags & CLONE_NEWNET ? "" : " (a read-only bind: the network namespace is the host's)");
+	plan_add(p, ST_SYS, "sysfs on /sys, read-only%s", p->userns && !(p->flags & CLONE_NEWNET) ?
+		 " (or the host's /sys bound read-only, without its submounts)" : "");
 	plan_add(p, ST_MASK, "hide /proc/kcore keys timer_list sched_debug acpi asound latency_stats "
 		 "timer_stats scsi, /sys/firmware");
 	plan_add(p, ST_READONLY, "read-only /proc/sys sysrq-trigger irq bus fs");
@@ -383,6 +411,8 @@ plan_payload_steps(struct plan *p)
 		 "net_bind_service net_raw sys_chroot setfcap audit_write; inheritable, ambient cleared");
 	plan_add(p, ST_NNP, "prctl(PR_SET_NO_NEW_PRIVS)");
 	plan_add(p, ST_FDS, "close every fd but 0 1 2; the working directory must be the container's /");
+	plan_add(p, ST_SECCOMP, "seccomp filter: EPERM for keyctl, bpf, perf_event_open, userfaultfd, "
+		 "kexec, modules, reboot, swap, new user namespaces, TIOCSTI/TIOCLINUX; other ABIs killed");
 	cmd[0] = '\0';
 	for (char **a = p->o.argv; a && *a && len < sizeof(cmd) - 1; a++)
 		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%s", len ? " " : "", *a);
@@ -394,6 +424,7 @@ plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->o = *o;
+	p->rootfd = -1;
 	if (o->name) {
 		if (state_check_name(o->name, err) < 0)
 			return -1;

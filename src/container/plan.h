@@ -46,7 +46,7 @@ enum step_id {
 	ST_ROOTFS, ST_NAME, ST_CGROUP, ST_CLONE, ST_MAPS, ST_ATTACH, ST_VETH, ST_GO,
 	ST_IDS, ST_CGROUPNS, ST_PROPAGATION, ST_LAYER, ST_PROC, ST_DEV, ST_SYS,
 	ST_MASK, ST_READONLY, ST_PIVOT, ST_HOSTNAME, ST_NET, ST_INIT,
-	ST_SESSION, ST_CAPS, ST_NNP, ST_FDS, ST_EXEC,
+	ST_SESSION, ST_CAPS, ST_NNP, ST_FDS, ST_SECCOMP, ST_EXEC,
 	ST_NSTEPS
 };
 
@@ -63,6 +63,7 @@ struct plan {
 	char name[STATE_NAME_MAX + 1];
 	char hostname[65];
 	char rootfs[PATH_MAX];		/* the directory (empty until resolved) */
+	int rootfd;			/* it, opened once and checked (plan_prepare), or -1 */
 	char source[PATH_MAX];		/* for ps: where it came from */
 	int flags;			/* CLONE_NEW* made by the clone */
 	bool userns, cgroupns, overlay, rootless;
@@ -78,8 +79,10 @@ struct plan {
  * empty for the built-in one and images until plan_prepare). */
 int plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err);
 
-/* Build or unpack the rootfs (cache) and check it: the first step that
- * writes anything, and the one --dry-run skips. */
+/* Build or unpack the rootfs (cache), open it (p->rootfd) and check it:
+ * the first step that writes anything, and the one --dry-run skips. The
+ * container is set up on that fd, never on the path again: a symlink
+ * swapped in later changes nothing. */
 int plan_prepare(struct plan *p, struct nsx_err *err);
 
 const char *plan_step_name(enum step_id id);

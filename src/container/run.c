@@ -94,9 +94,10 @@ child_main(struct run_ctx *c)
 	int i;
 
 	/* nsx dying kills the container; if it died already, the read below
-	 * sees the end of the socket */
+	 * sees the end of the socket. The signals nsx blocked stay blocked:
+	 * this is PID 1 of its pid namespace, which drops signals it has no
+	 * handler for; blocked, they wait for init to pass them on. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
 	do
 		n = recv(c->sock, &m, sizeof(m), 0);
 	while (n < 0 && errno == EINTR);
@@ -384,6 +385,8 @@ wait_child(struct run_ctx *c, struct waiter *w)
 			w->stdin_open = false;
 	}
 	if (w->ptm >= 0) {
+		/* what the command wrote last; not waiting for more */
+		fcntl(w->ptm, F_SETFL, O_NONBLOCK);
 		while (copy_fd(w->ptm, STDOUT_FILENO))
 			;
 		close(w->ptm);
@@ -413,6 +416,10 @@ run_cleanup(struct parent *pa)
 		state_remove(pa->st.name);
 	if (pa->c.sock >= 0)
 		close(pa->c.sock);
+	if (pa->c.p->rootfd >= 0) {
+		close(pa->c.p->rootfd);
+		pa->c.p->rootfd = -1;
+	}
 }
 
 static int
@@ -429,6 +436,7 @@ container_run(struct plan *p, struct nsx_err *err)
 {
 	struct parent pa = { .c = { .p = p, .sock = -1, .rootfd = -1 } };
 	struct waiter w = { .sfd = -1, .ptm = -1, .sock_open = true, .stdin_open = true, .status = -1 };
+	struct sigaction oldchld;
 	sigset_t set, old;
 	int i = 0, dumpable = prctl(PR_GET_DUMPABLE);
 	struct ctr_state *live;
@@ -437,6 +445,10 @@ container_run(struct plan *p, struct nsx_err *err)
 	pa.c.stop_at = getenv("NSX_TEST_STOP_AT");
 	if (pa.c.stop_at && check_stop_at(pa.c.stop_at, err) < 0)
 		return 125;
+	/* fds 0-2 must be open: the sync socket must not become one of them */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return nsx_error(err, errno, "cannot open /dev/null for fd %d", fd), 125;
 	pa.c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	/* what runs killed with SIGKILL left behind goes first */
 	if (state_list(&live, &nlive, NULL) == 0)
@@ -446,6 +458,8 @@ container_run(struct plan *p, struct nsx_err *err)
 	for (size_t k = 0; k < ARRAY_SIZE(parent_signals); k++)
 		sigaddset(&set, parent_signals[k]);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/* an ignored SIGCHLD (inherited) would reap the container unseen */
+	sigaction(SIGCHLD, &(struct sigaction){ .sa_handler = SIG_DFL }, &oldchld);
 	if (run_steps(&pa.c, AT_PARENT, &i) < 0)
 		goto fail;
 	if ((w.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
@@ -456,6 +470,7 @@ container_run(struct plan *p, struct nsx_err *err)
 	pa.c.child = 0;
 	close(w.sfd);
 	run_cleanup(&pa);
+	sigaction(SIGCHLD, &oldchld, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	prctl(PR_SET_DUMPABLE, dumpable);
 	P = NULL;
@@ -467,6 +482,7 @@ container_run(struct plan *p, struct nsx_err *err)
 fail:
 	*err = pa.c.err;
 	run_cleanup(&pa);
+	sigaction(SIGCHLD, &oldchld, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	prctl(PR_SET_DUMPABLE, dumpable);
 	P = NULL;

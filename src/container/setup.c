@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
@@ -112,67 +113,137 @@ step_propagation(struct run_ctx *c)
 	return 0;
 }
 
-/* ---- the layer ---- */
+/* ---- the layer ----
+ * Made with the new mount API on the rootfs fd plan_prepare opened and
+ * checked: each mount is an fd, attached onto that fd, so no path is
+ * looked up again (a symlink swapped into the rootfs path since changes
+ * nothing), and the mount just made is the one pivot_root gets. */
 
 static int
-layer_overlay(struct run_ctx *c, int lower)
+layer_tmpfs(void)
 {
-	const char *root = c->p->rootfs;
-	char opts[200];
-	int upper, r;
+	int fs = sys_fsopen("tmpfs"), m;
 
-	/* the tmpfs for the changes covers the rootfs path itself: it lives and
-	 * dies with this mount namespace, nothing is left on the host */
-	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+	if (fs < 0)
 		return -1;
-	if ((upper = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	if (mkdirat(upper, "upper", 0755) < 0 || mkdirat(upper, "work", 0755) < 0) {
-		close(upper);
+	if (sys_fsconfig_string(fs, "mode", "0755") < 0) {
+		close(fs);
 		return -1;
 	}
-	snprintf(opts, sizeof(opts), "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/upper,"
-		 "workdir=/proc/self/fd/%d/work", lower, upper, upper);
-	r = mount("overlay", root, "overlay", 0, opts);
-	if (r < 0 && c->p->userns) {
-		/* unprivileged overlay keeps its metadata in user.* xattrs */
-		strncat(opts, ",userxattr", sizeof(opts) - strlen(opts) - 1);
-		r = mount("overlay", root, "overlay", 0, opts);
+	m = sys_fsmount(fs, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	close(fs);
+	return m;
+}
+
+static int
+layer_overlay_try(int lower, int upper, bool userxattr)
+{
+	char path[64];
+	int fs = sys_fsopen("overlay"), m = -1;
+
+	if (fs < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", lower);
+	if (sys_fsconfig_string(fs, "lowerdir", path) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/upper", upper);
+	if (sys_fsconfig_string(fs, "upperdir", path) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/work", upper);
+	if (sys_fsconfig_string(fs, "workdir", path) < 0)
+		goto out;
+	/* unprivileged overlay keeps its metadata in user.* xattrs */
+	if (userxattr && sys_fsconfig_string(fs, "userxattr", NULL) < 0)
+		goto out;
+	m = sys_fsmount(fs, 0);
+out:
+	close(fs);
+	return m;
+}
+
+/* The rootfs read-only below, a tmpfs above for the container's changes:
+ * the tmpfs is never attached anywhere, it lives and dies with the overlay */
+static int
+layer_overlay(struct run_ctx *c)
+{
+	int upper = layer_tmpfs(), m = -1, e;
+
+	if (upper < 0)
+		return -1;
+	if (mkdirat(upper, "upper", 0755) == 0 && mkdirat(upper, "work", 0755) == 0) {
+		m = layer_overlay_try(c->p->rootfd, upper, false);
+		if (m < 0 && c->p->userns)
+			m = layer_overlay_try(c->p->rootfd, upper, true);
 	}
+	e = errno;
 	close(upper);
-	return r;
+	errno = e;
+	return m;
+}
+
+/* The rootfs itself (--rw), or read-only when overlay was refused */
+static int
+layer_bind(struct run_ctx *c, bool rdonly)
+{
+	int m = sys_open_tree_clone(c->p->rootfd);
+
+	if (m >= 0 && rdonly && sys_mount_setattr_rdonly(m) < 0) {
+		int e = errno;
+
+		close(m);
+		errno = e;
+		return -1;
+	}
+	return m;
+}
+
+/* The fd nsx opened and checked points into the host's mount namespace;
+ * mounts here need this namespace's copy of that directory: the same path
+ * again, taken only if it is still the same directory. */
+static int
+layer_here(struct run_ctx *c)
+{
+	struct stat a, b;
+	int fd = open(c->p->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(c, "rootfs %s: %s", c->p->rootfs);
+	if (fstat(fd, &a) < 0 || fstat(c->p->rootfd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(fd);
+		return nsx_error(&c->err, EXDEV, "rootfs %s was replaced while the container was set up",
+				 c->p->rootfs);
+	}
+	close(c->p->rootfd);
+	c->p->rootfd = fd;
+	return 0;
 }
 
 static int
 step_layer(struct run_ctx *c)
 {
 	const char *root = c->p->rootfs;
-	int lower = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int m;
 
-	if (lower < 0)
-		return fail(c, "rootfs %s: %s", root);
+	if (layer_here(c) < 0)
+		return -1;
 	if (c->p->o.rw) {
-		if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
-			close(lower);
+		if ((m = layer_bind(c, false)) < 0)
 			return fail(c, "binding the rootfs %s: %s", root);
-		}
-	} else if (layer_overlay(c, lower) < 0) {
+	} else if ((m = layer_overlay(c)) < 0) {
 		int e = errno;
 
-		/* overlay refused (an old kernel, an odd filesystem): the rootfs
+		/* overlay refused (an odd filesystem below): the rootfs
 		 * read-only, still unchanged afterwards */
-		umount2(root, MNT_DETACH);
-		if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
-			close(lower);
-			return fail(c, "binding the rootfs %s: %s", root);
-		}
+		if ((m = layer_bind(c, true)) < 0)
+			return fail(c, "a read-only rootfs %s: %s", root);
 		run_child_note(c, "overlay refused (%s): the container's / is read-only", strerror(e));
 	}
-	close(lower);
-	c->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->rootfd < 0)
-		return fail(c, "rootfs %s: %s", root);
+	/* onto the rootfs directory itself: pivot_root wants a mount point */
+	if (sys_move_mount_fd(m, c->p->rootfd) < 0) {
+		close(m);
+		return fail(c, "mounting the rootfs layer on %s: %s", root);
+	}
+	c->rootfd = m;
 	return 0;
 }
 
@@ -320,7 +391,8 @@ locked_flags(int fd)
 	return f;
 }
 
-/* Bind path onto itself and make that read-only. */
+/* Bind path onto itself (recursively: /proc/sys has no submounts to
+ * fear) or src (the host's, alone, see step_sys) onto it, read-only. */
 static int
 bind_readonly(struct run_ctx *c, const char *path, const char *src)
 {
@@ -329,7 +401,8 @@ bind_readonly(struct run_ctx *c, const char *path, const char *src)
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : fail(c, "/%s: %s", path);
-	r = mount(src ? src : fdpath(fd, p, sizeof(p)), fdpath(fd, p, sizeof(p)), NULL, MS_BIND | MS_REC, NULL);
+	r = mount(src ? src : fdpath(fd, p, sizeof(p)), fdpath(fd, p, sizeof(p)), NULL,
+		  src ? MS_BIND : MS_BIND | MS_REC, NULL);
 	close(fd);
 	if (r < 0)
 		return fail(c, "bind /%s: %s", path);
@@ -344,19 +417,20 @@ bind_readonly(struct run_ctx *c, const char *path, const char *src)
 static int
 step_sys(struct run_ctx *c)
 {
-	int fd, r = -1;
+	int fd, r;
 
 	if (root_dir(c, "sys", &fd) < 0)
 		return -1;
-	/* sysfs shows the network devices of the mounter's network namespace:
-	 * only a container with its own may mount one */
-	if (c->p->flags & CLONE_NEWNET)
-		r = mount_at(c, fd, "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "sysfs");
+	/* a sysfs of its own: root may mount one with the host's network
+	 * namespace too; in a user namespace the kernel wants the network
+	 * namespace to be the container's (and the host's /sys fully visible) */
+	r = mount_at(c, fd, "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "sysfs");
 	close(fd);
 	if (r == 0)
 		return 0;
-	/* rootless without a fully visible host /sys, or the host's network:
-	 * the host's /sys, bound read-only (not its submounts) */
+	/* else the host's /sys, bound read-only, without its submounts: a
+	 * recursive bind would bring the host's cgroup, tracing and bpf file
+	 * systems along, writable */
 	if (bind_readonly(c, "sys", "/sys") == 0)
 		return 0;
 	run_child_note(c, "/sys left out: %s", c->err.msg);
@@ -498,6 +572,14 @@ step_init(struct run_ctx *c)
 	 * ignore it); the command unblocks them before execve */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* Nothing in the container may read init's memory or open its
+	 * /proc/1/exe, the host's nsx binary (CVE-2019-5736), nor reach an fd
+	 * of the host's through /proc/1/fd: both settled before the command
+	 * exists. The sync socket stays for the command's exec error. */
+	prctl(PR_SET_DUMPABLE, 0);
+	if (c->sock > 3)
+		sys_close_range(3, (unsigned)c->sock - 1);
+	sys_close_range((unsigned)c->sock + 1, ~0U);
 	pid = clone(payload_entry, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	if (pid < 0)
 		return fail(c, "starting the command%s: %s", "");

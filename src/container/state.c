@@ -9,12 +9,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include "container/net.h"
 #include "util/xalloc.h"
+
+/* A directory someone else made (/tmp/nsx-UID planted by another user)
+ * could hold links that send our writes anywhere. */
+static int
+state_dir_ours(const char *dir, struct nsx_err *err)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return nsx_error(err, EPERM, "%s is not a directory of yours alone (mode 0700): remove it", dir);
+	return 0;
+}
 
 /* Records are run-time state: on a tmpfs, gone at reboot, and cheap to
  * write (/run on an ext4 made each run's create, rename and unlink cost
@@ -23,7 +36,6 @@ static int
 state_root_dir(char *buf, size_t n, struct nsx_err *err)
 {
 	struct statfs sf;
-	struct stat st;
 
 	if (statfs("/run", &sf) == 0 && sf.f_type == TMPFS_MAGIC) {
 		snprintf(buf, n, "/run/nsx");
@@ -33,8 +45,6 @@ state_root_dir(char *buf, size_t n, struct nsx_err *err)
 	snprintf(buf, n, "/dev/shm/nsx-run");
 	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return nsx_error(err, errno, "cannot make the state directory %s: %s", buf, strerror(errno));
-	if (lstat(buf, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
-		return nsx_error(err, EPERM, "%s is not a directory of root's alone: remove it", buf);
 	return 0;
 }
 
@@ -54,7 +64,7 @@ state_dir(char *buf, size_t n, struct nsx_err *err)
 		snprintf(buf, n, "/tmp/nsx-%u", (unsigned)geteuid());
 	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return nsx_error(err, errno, "cannot make the state directory %s: %s", buf, strerror(errno));
-	return 0;
+	return state_dir_ours(buf, err);
 }
 
 static void
@@ -78,50 +88,22 @@ state_check_name(const char *name, struct nsx_err *err)
 	return 0;
 }
 
-unsigned long long
-state_proc_start(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	/* the command may hold spaces and parentheses: fields start after the
-	 * last ')'; a zombie has died (its record is for the taking) */
-	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || p[2] == 'Z')
-		return 0;
-	p += 2;
-	for (int field = 3; field < 22 && p; field++)
-		if ((p = strchr(p, ' ')))
-			p++;
-	if (p)
-		start = strtoull(p, NULL, 10);
-	return start;
-}
-
-static bool
-state_alive(const struct ctr_state *s)
-{
-	return s->nsx_pid > 0 && s->nsx_start && state_proc_start(s->nsx_pid) == s->nsx_start;
-}
+/* A run holds an exclusive flock on its record for as long as it lives
+ * (its processes keep the open file): a record nobody holds locked is what
+ * a dead run left. Unlike a PID, this needs no look at /proc, which may be
+ * another pid namespace's, and survives PID reuse. */
+static int run_fd = -1;		/* this process's own record, locked */
 
 static void
-state_format(const struct ctr_state *s, FILE *f)
+state_format(const struct ctr_state *s, char *buf, size_t n)
 {
-	fprintf(f, "name=%s\nnsx_pid=%d\nnsx_start=%llu\npid=%d\nrootfs=%s\nsource=%s\n"
-		"ns=%s\nlimits=%s\nnet=%s\nveth=%s\ncreated=%lld\ncgroup_v2=%d\n",
-		s->name, (int)s->nsx_pid, s->nsx_start, (int)s->pid, s->rootfs, s->source,
-		s->ns, s->limits, s->net, s->veth, (long long)s->created, s->cg.v2);
-	for (int i = 0; i < s->cg.ndirs; i++)
-		fprintf(f, "cgroup=%s\n", s->cg.dir[i]);
+	size_t len = (size_t)snprintf(buf, n, "name=%s\nnsx_pid=%d\npid=%d\nrootfs=%s\nsource=%s\n"
+				      "ns=%s\nlimits=%s\nnet=%s\nveth=%s\ncreated=%lld\ncgroup_v2=%d\n",
+				      s->name, (int)s->nsx_pid, (int)s->pid, s->rootfs, s->source,
+				      s->ns, s->limits, s->net, s->veth, (long long)s->created, s->cg.v2);
+
+	for (int i = 0; i < s->cg.ndirs && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "cgroup=%s\n", s->cg.dir[i]);
 }
 
 static void
@@ -144,8 +126,6 @@ state_field(struct ctr_state *s, const char *key, const char *v)
 		}
 	if (strcmp(key, "nsx_pid") == 0)
 		s->nsx_pid = atoi(v);
-	else if (strcmp(key, "nsx_start") == 0)
-		s->nsx_start = strtoull(v, NULL, 10);
 	else if (strcmp(key, "pid") == 0)
 		s->pid = atoi(v);
 	else if (strcmp(key, "created") == 0)
@@ -157,105 +137,125 @@ state_field(struct ctr_state *s, const char *key, const char *v)
 }
 
 static int
-state_load(const char *path, struct ctr_state *s)
+state_parse(int fd, struct ctr_state *s)
 {
-	char line[PATH_MAX + 32];
-	FILE *f = fopen(path, "re");
+	char buf[8192], *line, *save;
+	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
 
-	if (!f)
-		return -1;
 	memset(s, 0, sizeof(*s));
-	while (fgets(line, sizeof(line), f)) {
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
 
-		line[strcspn(line, "\n")] = '\0';
-		if (!eq)
-			continue;
-		*eq = '\0';
-		state_field(s, line, eq + 1);
+		if (eq) {
+			*eq = '\0';
+			state_field(s, line, eq + 1);
+		}
 	}
-	fclose(f);
 	return s->name[0] ? 0 : -1;
 }
 
+/* Open a record (never through a link, never a FIFO); *alive: a run holds it. */
 static int
-state_store(const char *path, const struct ctr_state *s, int flags, struct nsx_err *err)
+state_open(const char *path, bool *alive)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
-	FILE *f;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
-	if (!(f = fdopen(fd, "w"))) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return nsx_error(err, errno, "%s: %s", path, strerror(errno));
+		return -1;
 	}
-	state_format(s, f);
-	if (fclose(f) != 0)
-		return nsx_error(err, errno, "%s: %s", path, strerror(errno));
-	return 0;
+	*alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	return fd;
 }
 
-void
-state_reap(const struct ctr_state *s)
+/* path, a dead run's record open as fd: remove what it names, then the
+ * record, unless a new run has put its own there meanwhile */
+static void
+state_reap_fd(const char *path, int fd)
 {
-	struct nsx_cgroup cg = s->cg;
-	char dir[PATH_MAX], path[PATH_MAX + STATE_NAME_MAX + 2];
+	struct stat a, b;
+	struct ctr_state s;
 
-	/* a cgroup that cannot go yet keeps its record: the next look retries */
-	if (cg.ndirs && cg_destroy(&cg, NULL) < 0)
-		return;
-	if (s->veth[0])
-		net_link_delete(s->veth, NULL);
-	if (state_dir(dir, sizeof(dir), NULL) == 0) {
-		state_path(dir, s->name, path, sizeof(path));
-		unlink(path);
+	if (state_parse(fd, &s) == 0) {
+		/* a cgroup that cannot go yet keeps its record: the next look retries */
+		if (s.cg.ndirs && cg_destroy(&s.cg, NULL) < 0)
+			return;
+		if (s.veth[0])
+			net_link_delete(s.veth, NULL);
 	}
+	if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		unlink(path);
 }
 
 int
 state_claim(struct ctr_state *s, struct nsx_err *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX + STATE_NAME_MAX + 2];
-	struct ctr_state old;
+	char dir[PATH_MAX], path[PATH_MAX + STATE_NAME_MAX + 2], tmp[PATH_MAX + STATE_NAME_MAX + 32];
+	char text[8192];
+	int fd;
 
 	if (state_dir(dir, sizeof(dir), err) < 0)
 		return -1;
 	state_path(dir, s->name, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, s->name, (int)getpid());
 	s->nsx_pid = getpid();
-	s->nsx_start = state_proc_start(s->nsx_pid);
-	for (int tries = 0; tries < 2; tries++) {
-		if (state_store(path, s, O_EXCL, err) == 0)
-			return 0;
-		if (errno != EEXIST)
-			return nsx_error(err, errno, "cannot record the container in %s: %s", dir, strerror(errno));
-		if (state_load(path, &old) == 0 && state_alive(&old))
-			break;
-		/* a run that died with SIGKILL: clean up after it, take the name */
-		if (state_load(path, &old) == 0)
-			state_reap(&old);
-		else
-			unlink(path);
+	/* written and locked under a temporary name, then linked into place:
+	 * no one ever sees it empty or unlocked */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return nsx_error(err, errno, "cannot record the container in %s: %s", dir, strerror(errno));
+	state_format(s, text, sizeof(text));
+	if (flock(fd, LOCK_EX) < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		nsx_error(err, errno, "cannot record the container in %s: %s", dir, strerror(errno));
+		goto fail;
 	}
-	return nsx_error(err, EEXIST, "a container named '%s' is running (see 'nsx ps'; choose another --name)",
-			 s->name);
+	for (int tries = 0; tries < 2; tries++) {
+		bool alive;
+		int old;
+
+		if (link(tmp, path) == 0) {
+			unlink(tmp);
+			run_fd = fd;
+			return 0;
+		}
+		if (errno != EEXIST || (old = state_open(path, &alive)) < 0) {
+			nsx_error(err, errno, "cannot record the container in %s: %s", dir, strerror(errno));
+			goto fail;
+		}
+		if (!alive)	/* a run that died with SIGKILL: clean up after it */
+			state_reap_fd(path, old);
+		close(old);
+		if (alive)
+			break;
+	}
+	nsx_error(err, EEXIST, "a container named '%s' is running (see 'nsx ps'; choose another --name)",
+		  s->name);
+fail:
+	unlink(tmp);
+	close(fd);
+	return -1;
 }
 
 int
 state_write(const struct ctr_state *s, struct nsx_err *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX + STATE_NAME_MAX + 2], tmp[PATH_MAX + STATE_NAME_MAX + 16];
+	char text[8192];
+	size_t len;
 
-	if (state_dir(dir, sizeof(dir), err) < 0)
-		return -1;
-	state_path(dir, s->name, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s/.%s.new", dir, s->name);
-	if (state_store(tmp, s, O_TRUNC, err) < 0)
+	if (run_fd < 0)
+		return nsx_error(err, EBADF, "the container has no record");
+	state_format(s, text, sizeof(text));
+	len = strlen(text);
+	/* in place: the lock is on this file */
+	if (pwrite(run_fd, text, len, 0) != (ssize_t)len || ftruncate(run_fd, (off_t)len) < 0)
 		return nsx_error(err, errno, "cannot record the container: %s", strerror(errno));
-	if (rename(tmp, path) < 0) {
-		unlink(tmp);
-		return nsx_error(err, errno, "cannot record the container: %s", strerror(errno));
-	}
 	return 0;
 }
 
@@ -268,23 +268,32 @@ state_remove(const char *name)
 		state_path(dir, name, path, sizeof(path));
 		unlink(path);
 	}
+	if (run_fd >= 0) {
+		close(run_fd);
+		run_fd = -1;
+	}
 }
 
 int
 state_read(const char *name, struct ctr_state *s, struct nsx_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX + STATE_NAME_MAX + 2];
+	bool alive;
+	int fd, r;
 
 	if (state_check_name(name, NULL) < 0 || state_dir(dir, sizeof(dir), err) < 0)
 		return nsx_error(err, ENOENT, "no container named '%s'", name);
 	state_path(dir, name, path, sizeof(path));
-	if (state_load(path, s) < 0)
+	if ((fd = state_open(path, &alive)) < 0)
 		return nsx_error(err, ENOENT, "no container named '%s' (see 'nsx ps')", name);
-	if (!state_alive(s)) {
-		state_reap(s);
+	if (!alive) {
+		state_reap_fd(path, fd);
+		close(fd);
 		return nsx_error(err, ENOENT, "no container named '%s' (its run has ended)", name);
 	}
-	if (s->pid <= 0)
+	r = state_parse(fd, s);
+	close(fd);
+	if (r < 0 || s->pid <= 0)
 		return nsx_error(err, EAGAIN, "container '%s' is still being set up", name);
 	return 0;
 }
@@ -309,25 +318,33 @@ state_list(struct ctr_state **out, int *n, struct nsx_err *err)
 	DIR *dp;
 
 	*n = 0;
+	*out = NULL;
 	if (state_dir(dir, sizeof(dir), err) < 0)
 		return -1;
 	if (!(dp = opendir(dir)))
 		return nsx_error(err, errno, "%s: %s", dir, strerror(errno));
 	while ((d = readdir(dp))) {
 		struct ctr_state s;
+		bool alive;
+		int fd;
 
-		if (d->d_name[0] == '.')
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (state_load(path, &s) < 0)
+		if ((fd = state_open(path, &alive)) < 0)
 			continue;
-		if (!state_alive(&s)) {
-			state_reap(&s);
-			continue;
+		if (d->d_name[0] == '.') {
+			/* a claim's temporary record, left by a run killed in it */
+			if (!alive)
+				unlink(path);
+		} else if (!alive)
+			state_reap_fd(path, fd);
+		else if (state_parse(fd, &s) == 0) {
+			if (*n == cap)
+				v = xreallocarray(v, (size_t)(cap = cap ? 2 * cap : 8), sizeof(*v));
+			v[(*n)++] = s;
 		}
-		if (*n == cap)
-			v = xreallocarray(v, (size_t)(cap = cap ? 2 * cap : 8), sizeof(*v));
-		v[(*n)++] = s;
+		close(fd);
 	}
 	closedir(dp);
 	if (*n)

@@ -3,7 +3,7 @@
  * $XDG_RUNTIME_DIR/nsx or /tmp/nsx-UID
  * otherwise; NSX_STATE_DIR overrides it). `ps` lists them, `enter NAME`
  * finds the container's PID, and a run killed with SIGKILL leaves a record
- * whose owner is gone: the next run or `ps` removes what it names (cgroup,
+ * nobody holds locked: the next run or `ps` removes what it names (cgroup,
  * veth) and the record. */
 #ifndef NSX_STATE_H
 #define NSX_STATE_H
@@ -21,7 +21,6 @@
 struct ctr_state {
 	char name[STATE_NAME_MAX + 1];
 	pid_t nsx_pid;			/* the nsx run process (the parent) */
-	unsigned long long nsx_start;	/* its start time, against PID reuse */
 	pid_t pid;			/* the container's PID 1, as seen here; 0 before clone */
 	char rootfs[PATH_MAX];		/* the directory the container runs on */
 	char source[PATH_MAX];		/* "built-in busybox", the --rootfs dir, the --image */
@@ -38,10 +37,12 @@ struct ctr_state {
 int state_check_name(const char *name, struct nsx_err *err);
 
 /* Claim name for this process: fails when a live container has it. A
- * record left by a dead run is cleaned up (state_reap) and reclaimed. */
+ * record left by a dead run is cleaned up and reclaimed. The record stays
+ * open and flock()ed by this process until state_remove(): that lock is
+ * what tells a live run from a dead one's leftovers. */
 int state_claim(struct ctr_state *s, struct nsx_err *err);
 
-/* Write the record again (after clone, after the cgroup is made). */
+/* Write this process's record again (after the cgroup, after clone). */
 int state_write(const struct ctr_state *s, struct nsx_err *err);
 
 void state_remove(const char *name);
@@ -52,11 +53,5 @@ int state_read(const char *name, struct ctr_state *s, struct nsx_err *err);
 /* All live containers (dead runs' records are reaped on the way), sorted by
  * creation time; *out is malloc'd. */
 int state_list(struct ctr_state **out, int *n, struct nsx_err *err);
-
-/* Remove what a dead run left: its cgroup, its veth, its record. */
-void state_reap(const struct ctr_state *s);
-
-/* Start time of a process (field 22 of /proc/PID/stat), 0 when gone. */
-unsigned long long state_proc_start(pid_t pid);
 
 #endif

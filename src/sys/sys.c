@@ -2,6 +2,8 @@
 #include "sys/sys.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <errno.h>
@@ -131,6 +133,53 @@ sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
 	struct open_how how = { .flags = (unsigned long long)flags, .resolve = resolve };
 
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int
+sys_fsopen(const char *fstype)
+{
+	return (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
+}
+
+int
+sys_fsconfig_string(int fsfd, const char *key, const char *value)
+{
+	if (!value)
+		return (int)syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
+	return (int)syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, key, value, 0);
+}
+
+int
+sys_fsmount(int fsfd, unsigned int attr)
+{
+	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, attr);
+}
+
+int
+sys_open_tree_clone(int dirfd)
+{
+	return (int)syscall(SYS_open_tree, dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+}
+
+int
+sys_move_mount_fd(int from, int to)
+{
+	return (int)syscall(SYS_move_mount, from, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+int
+sys_mount_setattr_rdonly(int mntfd)
+{
+#ifdef SYS_mount_setattr
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	return (int)syscall(SYS_mount_setattr, mntfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a));
 #else
 	errno = ENOSYS;
 	return -1;

@@ -30,6 +30,16 @@ int sys_pivot_root(const char *new_root, const char *put_old);
  * from <linux/openat2.h>. ENOSYS on older kernels. */
 int sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve);
 
+/* The new mount API (Linux 5.2; mount_setattr 5.12): a mount made or
+ * cloned as an fd, then attached where an fd points. No path is looked up
+ * twice, so no symlink can be swapped in between. */
+int sys_fsopen(const char *fstype);				/* FSOPEN_CLOEXEC */
+int sys_fsconfig_string(int fsfd, const char *key, const char *value);	/* value NULL: a flag */
+int sys_fsmount(int fsfd, unsigned int attr);			/* after FSCONFIG_CMD_CREATE */
+int sys_open_tree_clone(int dirfd);				/* recursive, close-on-exec */
+int sys_move_mount_fd(int from, int to);			/* mount from onto to */
+int sys_mount_setattr_rdonly(int mntfd);			/* recursive */
+
 /* Inode of an open file, 0 on error. */
 unsigned long sys_fd_ino(int fd);
 
