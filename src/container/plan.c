@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "container/rootfs.h"
+#include "sys/sys.h"
 #include "model/nstype.h"
 #include "util/xalloc.h"
 
@@ -172,7 +173,9 @@ plan_namespaces(struct plan *p, struct nsx_err *err)
 				 "(use 'enter' to join a process's)");
 	if ((o->share & CLONE_NEWUSER) && (o->user || o->nuid || o->ngid))
 		return nsx_error(err, EINVAL, "--share user conflicts with --user and id maps");
-	p->rootless = geteuid() != 0;
+	/* root of a user namespace (a level made with unshare -r) has none of
+	 * the host's privileges: for nsx run it is rootless */
+	p->rootless = geteuid() != 0 || !sys_in_init_userns();
 	if (p->rootless && (o->share & CLONE_NEWUSER))
 		return nsx_error(err, EPERM, "--share user needs root: without it, only a user namespace "
 				 "gives the privileges a container needs");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "container/net.h"
+#include "sys/sys.h"
 #include "util/xalloc.h"
 
 /* A directory someone else made (/tmp/nsx-UID planted by another user)
@@ -55,7 +56,7 @@ state_dir(char *buf, size_t n, struct nsx_err *err)
 
 	if (env && *env)
 		snprintf(buf, n, "%s", env);
-	else if (geteuid() == 0) {
+	else if (geteuid() == 0 && sys_in_init_userns()) {
 		if (state_root_dir(buf, n, err) < 0)
 			return -1;
 	} else if (xdg && *xdg)

@@ -7,7 +7,9 @@
 #include <linux/openat2.h>
 #include <signal.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -184,4 +186,23 @@ sys_mount_setattr_rdonly(int mntfd)
 	errno = ENOSYS;
 	return -1;
 #endif
+}
+
+int
+sys_in_init_userns(void)
+{
+	char buf[128];
+	unsigned long inner, outer, count;
+	ssize_t n;
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 1;	/* no user namespaces at all */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	return sscanf(buf, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 && outer == 0 &&
+	       count == 4294967295UL && !strchr(buf, '\n')[1];
 }

@@ -40,6 +40,11 @@ int sys_open_tree_clone(int dirfd);				/* recursive, close-on-exec */
 int sys_move_mount_fd(int from, int to);			/* mount from onto to */
 int sys_mount_setattr_rdonly(int mntfd);			/* recursive */
 
+/* Is this process in the initial user namespace? (Its uid_map is the
+ * identity over all ids.) Root in a user namespace made by `unshare -r`
+ * has euid 0 but none of the host's privileges. */
+int sys_in_init_userns(void);
+
 /* Inode of an open file, 0 on error. */
 unsigned long sys_fd_ino(int fd);
 
