@@ -59,3 +59,7 @@ sleep 0.3
 shot ls-tree 110 30 'ls -T -t user -t net -o NS,TYPE,NPROCS,PID,USER,HELDBY,COMMAND'
 shot levels 110 30 'unshare uts --hostname box' 'unshare pid --mount-proc' '!ps -e' 'levels' 'exit'
 shot ns 110 16 'ns'
+# a container: its shell, nsx's init at PID 1, its hostname, network and
+# cgroups; and the plan of one, every step with why
+shot run 110 24 'run --name web --memory 64m --pids 20' 'hostname; ps; ip -o link | cut -d: -f2; head -4 /proc/self/cgroup' 'exit'
+shot run-plan 124 48 'run --dry-run --name demo'

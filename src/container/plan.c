@@ -39,7 +39,7 @@ static const struct {
 	[ST_CGROUP] = { "cgroup", AT_PARENT,
 		"limits hold for every process of the container together, and go away with it" },
 	[ST_CLONE] = { "clone", AT_PARENT,
-		"one call makes the namespaces together: the new user namespace owns the others, the child is PID 1" },
+		"one call makes them together: a new user namespace owns the others; the child is PID 1" },
 	[ST_MAPS] = { "maps", AT_PARENT,
 		"only a process outside may write them; setgroups is denied first (CVE-2014-8989)" },
 	[ST_ATTACH] = { "attach", AT_PARENT,
@@ -47,7 +47,7 @@ static const struct {
 	[ST_VETH] = { "veth", AT_PARENT,
 		"a virtual cable between two network namespaces, made through netlink" },
 	[ST_GO] = { "go", AT_PARENT,
-		"the child waited for the maps, the cgroup and the veth; if nsx dies from here on, the container is killed" },
+		"the child waited for its maps, cgroup and veth; from here on, if nsx dies, so does the container" },
 	[ST_IDS] = { "ids", AT_CHILD,
 		"the maps exist now: uid 0 inside is your own uid outside, with capabilities only in this namespace" },
 	[ST_CGROUPNS] = { "cgroupns", AT_CHILD,
@@ -75,9 +75,9 @@ static const struct {
 	[ST_INIT] = { "init", AT_CHILD,
 		"PID 1 must reap orphans, and the kernel drops signals PID 1 has no handler for" },
 	[ST_SESSION] = { "session", AT_PAYLOAD,
-		"with the host's terminal, TIOCSTI could type commands into your shell (CVE-2017-5226)" },
+		"on the host's terminal, TIOCSTI could type commands into your shell (CVE-2017-5226)" },
 	[ST_CAPS] = { "caps", AT_PAYLOAD,
-		"root in the container keeps what programs need, not CAP_SYS_ADMIN, modules, raw I/O or ptrace" },
+		"root in the container keeps what programs need, not CAP_SYS_ADMIN, modules, raw I/O, ptrace" },
 	[ST_NNP] = { "nnp", AT_PAYLOAD,
 		"setuid programs in the rootfs cannot gain privileges" },
 	[ST_FDS] = { "fds", AT_PAYLOAD,
@@ -410,12 +410,12 @@ plan_payload_steps(struct plan *p)
 	size_t len = 0;
 
 	plan_add(p, ST_SESSION, "setsid(); on a terminal, a new pty of the container's devpts, relayed by nsx");
-	plan_add(p, ST_CAPS, "bounding set: chown dac_override fowner fsetid kill setgid setuid setpcap "
-		 "net_bind_service net_raw sys_chroot setfcap audit_write; inheritable, ambient cleared");
+	plan_add(p, ST_CAPS, "Docker's default set minus mknod (13 capabilities), bounding set too; "
+		 "inheritable, ambient empty");
 	plan_add(p, ST_NNP, "prctl(PR_SET_NO_NEW_PRIVS)");
 	plan_add(p, ST_FDS, "close every fd but 0 1 2; the working directory must be the container's /");
-	plan_add(p, ST_SECCOMP, "seccomp filter: EPERM for keyctl, bpf, perf_event_open, userfaultfd, "
-		 "kexec, modules, reboot, swap, new user namespaces, TIOCSTI/TIOCLINUX; other ABIs killed");
+	plan_add(p, ST_SECCOMP, "deny keyctl bpf perf_event_open userfaultfd kexec modules reboot swap, "
+		 "new user ns, TIOCSTI");
 	cmd[0] = '\0';
 	for (char **a = p->o.argv; a && *a && len < sizeof(cmd) - 1; a++)
 		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%s", len ? " " : "", *a);
