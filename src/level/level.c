@@ -155,6 +155,10 @@ run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct
 		return nsx_error(err, EPERM, "%s failed", tool);
 	if (WEXITSTATUS(st) == 127)
 		return nsx_error(err, ENOENT, "%s not found (install the uidmap package; see 'doctor')", tool);
+	/* EINVAL from the kernel: ranges that overlap or do not parse; else
+	 * most often ranges /etc/subuid does not grant */
+	if (WEXITSTATUS(st) != 0 && strstr(why, "Invalid argument"))
+		return nsx_error(err, EINVAL, "%s refused the map: %s (overlapping ranges?)", tool, why);
 	if (WEXITSTATUS(st) != 0)
 		return nsx_error(err, EPERM, "%s refused the map%s%s (is it in /etc/sub%cid for you? see 'doctor')",
 				 tool, *why ? ": " : "", why, tool[3] == 'u' ? 'u' : 'g');
