@@ -223,6 +223,15 @@ cp -a "$rootfs" "$TMPD/rw"
 "$NSX" run --rw --rootfs "$TMPD/rw" -- /bin/sh -c 'echo kept >/kept'
 is "$(cat "$TMPD/rw/kept" 2>/dev/null)" "kept" "--rw writes to the rootfs itself"
 
+# ---- an image: a tarball, unpacked once into the cache ----
+
+mkdir -p "$TMPD/imgroot" && cp -a "$rootfs/." "$TMPD/imgroot" && echo "image-$TAG" >"$TMPD/imgroot/marker"
+tar -C "$TMPD/imgroot" -cJf "$TMPD/img.tar.xz" .
+is "$("$NSX" run --image "$TMPD/img.tar.xz" -- cat /marker)" "image-$TAG" "--image: a container on an unpacked tarball (xz)"
+is "$(ls "$NSX_CACHE_DIR/images" | wc -l)" 1 "... unpacked into the cache"
+is "$("$NSX" run --image "$TMPD/img.tar.xz" -- cat /marker)$(ls "$NSX_CACHE_DIR/images" | wc -l)" "image-${TAG}1" \
+	"... and reused the next time"
+
 # ---- cgroup limits ----
 
 "$NSX" run --memory 32m -- /bin/sh -c 'x=$(head -c 300000000 /dev/zero | tr "\0" a); echo survived' >/dev/null 2>&1
