@@ -400,8 +400,9 @@ const struct nsx_cmd cmd_enter = {
 	.summary = "step into the namespaces of a process or a namespace file (a new level)",
 	.usage = "enter [--root] [--wd] TARGET [TYPE...] [-- CMD [ARG...]]",
 	.help =
-	"TARGET is a PID, a namespace file (/proc/PID/ns/TYPE, a bind-mounted one,\n"
-	"/run/netns/NAME or just NAME), or a namespace inode as `ls` prints it.\n"
+	"TARGET is a PID, a container's name (see 'nsx ps'), a namespace file\n"
+	"(/proc/PID/ns/TYPE, a bind-mounted one, /run/netns/NAME or just NAME),\n"
+	"or a namespace inode as `ls` prints it.\n"
 	"For a PID the default is every type in which it differs from this shell.\n"
 	"The shell forks and the new level setns()s into them; `exit` comes back.\n"
 	"\n"

@@ -73,7 +73,7 @@ ps_run(struct nsx_shell *sh, int argc, char **argv)
 	if (g.optind < argc)
 		return cmd_fail(&cmd_containers, "unexpected argument '%s'", argv[g.optind]);
 	if (state_list(&v, &n, &err) < 0) {
-		nsx_err_print("ps", &err);
+		nsx_err_print("containers", &err);
 		return 1;
 	}
 	if (!(tb = scols_new_table())) {

@@ -28,7 +28,7 @@ static const struct nsx_opt run_opts[] = {
 	{ "image", OPT_IMAGE, ARG_REQUIRED, "FILE", COMP_FILE,
 	  "run on a tarball (tar, gz, xz, zst) or an OCI image layout directory" },
 	{ "rw", OPT_RW, ARG_NONE, NULL, COMP_NONE,
-	  "write to the rootfs itself instead of a layer that goes away" },
+	  "with --rootfs: write to that directory itself, not to a layer that goes away" },
 	{ "no-init", OPT_NO_INIT, ARG_NONE, NULL, COMP_NONE, "run the command as PID 1 itself" },
 	{ "user", OPT_USER, ARG_NONE, NULL, COMP_NONE,
 	  "a new user namespace even as root (automatic otherwise)" },

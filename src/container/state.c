@@ -80,11 +80,11 @@ state_check_name(const char *name, struct nsx_err *err)
 	size_t len = strlen(name);
 
 	if (len == 0 || len > STATE_NAME_MAX || !isalnum((unsigned char)name[0]))
-		return nsx_error(err, EINVAL, "invalid name '%s' (1 to %d of a-z 0-9 . _ -, "
+		return nsx_error(err, EINVAL, "invalid name '%s' (1 to %d of a-z 0-9 . -, "
 				 "starting with a letter or digit)", name, STATE_NAME_MAX);
 	for (const char *p = name; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && !strchr("._-", *p))
-			return nsx_error(err, EINVAL, "invalid name '%s' (1 to %d of a-z 0-9 . _ -, "
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && !strchr(".-", *p))
+			return nsx_error(err, EINVAL, "invalid name '%s' (1 to %d of a-z 0-9 . -, "
 					 "starting with a letter or digit)", name, STATE_NAME_MAX);
 	return 0;
 }

@@ -32,7 +32,7 @@ struct ctr_state {
 	time_t created;
 };
 
-/* "a-z0-9_.-", 1..48 bytes, starting with a letter or digit: also a valid
+/* "a-z0-9.-", 1..48 bytes, starting with a letter or digit: also a valid
  * hostname, a file name and part of a cgroup name. */
 int state_check_name(const char *name, struct nsx_err *err);
 
