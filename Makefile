@@ -4,11 +4,14 @@
 #   make test     build and run every test (TAP, through prove)
 #   make asan     build with ASan+UBSan and run the whole suite with it
 #   make bench    benchmarks against the anchors (lsns), ratios printed
-#   make install  PREFIX=/usr/local DESTDIR=
+#   make install  PREFIX=/usr/local DESTDIR=   (binary, man page, bash completion, lessons)
+#   make uninstall PREFIX=/usr/local DESTDIR=  (removes exactly those)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -41,7 +44,7 @@ LIBOBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.t)
 
-.PHONY: all deps run test check asan bench screenshots install uninstall clean
+.PHONY: all deps run test check asan bench screenshots install install-only uninstall clean
 
 all: nsx
 
@@ -112,13 +115,29 @@ screenshots: all
 	@$(MAKE) --no-print-directory deps DEPS="tmux ansilove"
 	screenshots/make.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/nsx/lessons
+# install-only copies what is built and builds nothing: tests/sh/install.t
+# uses it, so that a test never compiles or replaces ./nsx.
+define install_files
+	@test -f nsx || { echo "nsx: ./nsx is not built: run 'make' first" >&2; exit 1; }
+	@test -f doc/nsx.1 || { echo "nsx: doc/nsx.1 is missing: the man page must exist before 'make install'" >&2; exit 1; }
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(DATADIR)/nsx/lessons
 	install -m 0755 nsx $(DESTDIR)$(BINDIR)/nsx
+	install -m 0644 doc/nsx.1 $(DESTDIR)$(MANDIR)/man1/nsx.1
+	install -m 0644 completion/nsx.bash $(DESTDIR)$(BASHCOMPDIR)/nsx
 	cd lessons && find . -type f ! -name '.*' -exec install -D -m 0644 {} $(DESTDIR)$(DATADIR)/nsx/lessons/{} \;
+endef
 
+install: all
+	$(install_files)
+
+install-only:
+	$(install_files)
+
+# the files install made, and the lessons' directory; shared directories
+# (bin, man1, completions) stay
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/nsx
+	rm -f $(DESTDIR)$(BINDIR)/nsx $(DESTDIR)$(MANDIR)/man1/nsx.1 $(DESTDIR)$(BASHCOMPDIR)/nsx
 	rm -rf $(DESTDIR)$(DATADIR)/nsx
 
 clean:
