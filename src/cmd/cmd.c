@@ -35,6 +35,17 @@ cmd_find_cli(const char **name)
 }
 
 int
+cmd_add_idmap(const struct nsx_cmd *cmd, struct idmap *maps, int *n, const char *arg, const char *what)
+{
+	if (*n == LEVEL_MAXMAP)
+		return cmd_fail(cmd, "too many --%s ranges (%d at most)", what, LEVEL_MAXMAP);
+	if (idmap_parse(arg, &maps[*n]) < 0)
+		return cmd_fail(cmd, "invalid --%s '%s' (INNER:OUTER:COUNT, e.g. 0:100000:65536)", what, arg);
+	(*n)++;
+	return 0;
+}
+
+int
 cmd_parse_pid(const char *s, pid_t *pid)
 {
 	char *end;

@@ -93,6 +93,11 @@ int cmd_getopt(const struct nsx_cmd *cmd, int argc, char **argv, struct cmd_geto
  * Returns 0, or -1 when it is not one. */
 int cmd_parse_pid(const char *s, pid_t *pid);
 
+/* An --OPTION INNER:OUTER:COUNT id map range appended to maps[*n]: 0, or
+ * 1 after one error line (too many ranges, or it does not parse). */
+int cmd_add_idmap(const struct nsx_cmd *cmd, struct idmap *maps, int *n, const char *arg,
+		  const char *what);
+
 /* Where "--" is in argv (argc when absent): options and operands stop
  * there, what follows is a command to run, untouched by getopt. */
 int cmd_dashdash(int argc, char **argv);

@@ -59,21 +59,6 @@ run_fail(struct nsx_err *err)
 }
 
 static int
-run_opt_map(struct idmap *maps, int *n, const char *arg, const char *what)
-{
-	if (*n == LEVEL_MAXMAP) {
-		cmd_fail(&cmd_run, "too many --%s ranges (%d at most)", what, LEVEL_MAXMAP);
-		return -1;
-	}
-	if (idmap_parse(arg, &maps[*n]) < 0) {
-		cmd_fail(&cmd_run, "invalid --%s '%s' (INNER:OUTER:COUNT, e.g. 0:100000:65536)", what, arg);
-		return -1;
-	}
-	(*n)++;
-	return 0;
-}
-
-static int
 run_opt_net(struct run_opts *o, const char *arg)
 {
 	if (strcmp(arg, "none") == 0)
@@ -118,8 +103,8 @@ run_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_RW: o->rw = true; return 0;
 	case OPT_NO_INIT: o->no_init = true; return 0;
 	case OPT_USER: o->user = true; return 0;
-	case OPT_UID_MAP: return run_opt_map(o->uidmap, &o->nuid, arg, "uid-map");
-	case OPT_GID_MAP: return run_opt_map(o->gidmap, &o->ngid, arg, "gid-map");
+	case OPT_UID_MAP: return cmd_add_idmap(&cmd_run, o->uidmap, &o->nuid, arg, "uid-map") ? -1 : 0;
+	case OPT_GID_MAP: return cmd_add_idmap(&cmd_run, o->gidmap, &o->ngid, arg, "gid-map") ? -1 : 0;
 	case OPT_SHARE: return run_opt_share(o, arg);
 	case OPT_TIME: o->time_ns = true; return 0;
 	case OPT_NET: return run_opt_net(o, arg);

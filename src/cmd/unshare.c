@@ -73,20 +73,6 @@ parse_offset(const char *s, long long *v)
 }
 
 static int
-add_map(struct idmap *maps, int *n, const char *arg, const char *what)
-{
-	extern const struct nsx_cmd cmd_unshare;
-
-	if (*n == LEVEL_MAXMAP)
-		return cmd_fail(&cmd_unshare, "too many --%s ranges (%d at most)", what, LEVEL_MAXMAP);
-	if (idmap_parse(arg, &maps[*n]) < 0)
-		return cmd_fail(&cmd_unshare, "invalid --%s '%s' (INNER:OUTER:COUNT, e.g. 0:100000:65536)",
-				what, arg);
-	(*n)++;
-	return 0;
-}
-
-static int
 parse_types(struct level_req *r, int argc, char **argv, int first)
 {
 	extern const struct nsx_cmd cmd_unshare;
@@ -130,8 +116,8 @@ parse_opt(struct level_req *r, struct unshare_opts *o, int c, const char *arg)
 			return cmd_fail(&cmd_unshare, "invalid --map-group '%s' (a number)", arg);
 		o->have_group = true;
 		return 0;
-	case OPT_MAP_USERS: return add_map(r->uidmap, &r->nuid, arg, "map-users");
-	case OPT_MAP_GROUPS: return add_map(r->gidmap, &r->ngid, arg, "map-groups");
+	case OPT_MAP_USERS: return cmd_add_idmap(&cmd_unshare, r->uidmap, &r->nuid, arg, "map-users");
+	case OPT_MAP_GROUPS: return cmd_add_idmap(&cmd_unshare, r->gidmap, &r->ngid, arg, "map-groups");
 	case OPT_HOSTNAME:
 		if (!*arg || strlen(arg) > 64)
 			return cmd_fail(&cmd_unshare, "invalid hostname '%s' (1 to 64 bytes)", arg);

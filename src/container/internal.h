@@ -38,6 +38,9 @@ void run_child_fail(struct run_ctx *c, const struct plan_step *s, int status)
 	__attribute__((noreturn));
 void run_child_note(struct run_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Close every fd but 0-2 and the sync socket (close-on-exec: it goes at
+ * execve, and until then carries an exec error back). */
+void run_close_fds(const struct run_ctx *c);
 /* NSX_TEST_STOP_AT: stop before the named step until killed. */
 void run_maybe_stop(const struct run_ctx *c, const struct plan_step *s);
 

@@ -150,6 +150,20 @@ nl_msg(char *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
+/* A link request: an ifinfomsg (any family) and the link's name, which
+ * names the link (or, with ifi_index set, is its new name). */
+static struct ifinfomsg *
+nl_link_msg(char *buf, uint16_t type, uint16_t flags, const char *name, struct nlmsghdr **nlh)
+{
+	struct ifinfomsg *ifi;
+
+	*nlh = nl_msg(buf, type, flags);
+	ifi = mnl_nlmsg_put_extra_header(*nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(*nlh, IFLA_IFNAME, name);
+	return ifi;
+}
+
 /* "WHAT: strerror" and the kernel's own words when it gave some. */
 static int __attribute__((format(printf, 4, 5)))
 net_fail(struct nsx_err *err, int e, const struct nl_req *r, const char *fmt, ...)
@@ -201,12 +215,10 @@ static int
 net_ifindex(const char *name, struct nl_req *r)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh;
 	int index = 0;
 
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	nl_link_msg(buf, RTM_GETLINK, 0, name, &nlh);
 	r->cb = net_index_cb;
 	r->data = &index;
 	if (nl_talk(nlh, r) < 0)
@@ -257,7 +269,6 @@ net_veth_create(const char *host_if, const char *peer_if, pid_t peer_pid,
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	struct nlattr *info, *data, *peer;
 	struct nl_req r = { 0 };
 
@@ -265,10 +276,7 @@ net_veth_create(const char *host_if, const char *peer_if, pid_t peer_pid,
 		return -1;
 	if (peer_pid <= 0)
 		return nsx_error(err, 0, "creating veth %s: no process %d", host_if, (int)peer_pid);
-	nlh = nl_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_if);
+	nl_link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, host_if, &nlh);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -290,15 +298,11 @@ net_link_delete(const char *ifname, struct nsx_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	struct nl_req r = { 0 };
 
 	if (net_name_ok(ifname, err) < 0)
 		return -1;
-	nlh = nl_msg(buf, RTM_DELLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	nl_link_msg(buf, RTM_DELLINK, 0, ifname, &nlh);
 	/* ENODEV: it went with the container's network namespace */
 	if (nl_talk(nlh, &r) < 0 && errno != ENODEV)
 		return net_fail(err, errno, &r, "deleting interface %s", ifname);
@@ -315,12 +319,9 @@ net_link_up(const char *ifname, struct nsx_err *err)
 
 	if (net_name_ok(ifname, err) < 0)
 		return -1;
-	nlh = nl_msg(buf, RTM_NEWLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	ifi = nl_link_msg(buf, RTM_NEWLINK, 0, ifname, &nlh);
 	ifi->ifi_change = IFF_UP;
 	ifi->ifi_flags = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	if (nl_talk(nlh, &r) < 0) {
 		if (errno == ENODEV)
 			return nsx_error(err, errno, "no interface %s", ifname);
@@ -344,11 +345,8 @@ net_link_rename(const char *ifname, const char *newname, struct nsx_err *err)
 		return errno == ENODEV ? nsx_error(err, errno, "renaming %s: no interface %s",
 						   ifname, ifname) :
 		       net_fail(err, errno, &r, "renaming %s", ifname);
-	nlh = nl_msg(buf, RTM_NEWLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	ifi = nl_link_msg(buf, RTM_NEWLINK, 0, newname, &nlh);
 	ifi->ifi_index = index;		/* found by index, so IFLA_IFNAME is the new name */
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
 	if (nl_talk(nlh, &r) == 0)
 		return 0;
 	if (errno == EEXIST)

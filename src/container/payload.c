@@ -173,11 +173,7 @@ step_fds(struct run_ctx *c)
 {
 	char cwd[16];
 
-	/* all but 0-2 and the sync socket (close-on-exec: it goes at execve,
-	 * and until then carries an exec error back) */
-	if (c->sock > 3)
-		sys_close_range(3, (unsigned)c->sock - 1);
-	sys_close_range((unsigned)c->sock + 1, ~0U);
+	run_close_fds(c);
 	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/") != 0)
 		return nsx_error(&c->err, EPERM, "the working directory is not the container's /");
 	return 0;

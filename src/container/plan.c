@@ -301,7 +301,7 @@ plan_prepare(struct plan *p, struct nsx_err *err)
 
 /* ---- the steps ---- */
 
-static void
+void
 plan_limits_text(const struct cg_limits *l, char *buf, size_t n)
 {
 	size_t len = 0;
@@ -311,9 +311,11 @@ plan_limits_text(const struct cg_limits *l, char *buf, size_t n)
 		len += (size_t)snprintf(buf + len, n - len, "memory=%lldM", l->memory >> 20);
 	if (l->pids >= 0)
 		len += (size_t)snprintf(buf + len, n - len, "%spids=%lld", len ? " " : "", l->pids);
+	/* "0.50", "0.125", "2.00": every decimal given, at least two */
 	if (l->cpus_milli >= 0)
-		snprintf(buf + len, n - len, "%scpus=%lld.%03lld", len ? " " : "",
-			 l->cpus_milli / 1000, l->cpus_milli % 1000);
+		snprintf(buf + len, n - len, "%scpus=%lld.%0*lld", len ? " " : "", l->cpus_milli / 1000,
+			 l->cpus_milli % 10 ? 3 : 2, l->cpus_milli % 10 ? l->cpus_milli % 1000 :
+			 l->cpus_milli % 1000 / 10);
 }
 
 static const struct { int flag; const char *name; } clone_names[] = {

@@ -66,10 +66,9 @@ struct plan {
 	int rootfd;			/* it, opened once and checked (plan_prepare), or -1 */
 	char source[PATH_MAX];		/* for ps: where it came from */
 	int flags;			/* CLONE_NEW* made by the clone */
-	bool userns, cgroupns, overlay, rootless;
+	bool userns, cgroupns, rootless;
 	struct level_req maps;		/* uid/gid maps for level_write_maps() */
 	struct net_cidr cidr;		/* RUN_NET_VETH */
-	char cmd0[PATH_MAX];		/* argv[0] to run */
 	int nsteps;
 	struct plan_step steps[ST_NSTEPS];
 };
@@ -86,6 +85,9 @@ int plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err);
 int plan_prepare(struct plan *p, struct nsx_err *err);
 
 const char *plan_step_name(enum step_id id);
+
+/* "memory=64M pids=20 cpus=0.50": the limits, for the plan and for ps. */
+void plan_limits_text(const struct cg_limits *l, char *buf, size_t n);
 
 /* "user,mnt,uts,...": every namespace the container gets, cgroup and time too. */
 void plan_ns_list(const struct plan *p, char *buf, size_t n);

@@ -54,6 +54,14 @@ run_child_note(struct run_ctx *c, const char *fmt, ...)
 }
 
 void
+run_close_fds(const struct run_ctx *c)
+{
+	if (c->sock > 3)
+		sys_close_range(3, (unsigned)c->sock - 1);
+	sys_close_range((unsigned)c->sock + 1, ~0U);
+}
+
+void
 run_maybe_stop(const struct run_ctx *c, const struct plan_step *s)
 {
 	if (!c->stop_at || strcmp(c->stop_at, s->name) != 0)
@@ -118,7 +126,6 @@ struct parent {
 	struct ctr_state st;
 	struct nsx_cgroup cg;
 	bool have_cg, claimed;
-	int childsock;
 };
 
 static struct parent *P;	/* the one run in progress, for the steps */
@@ -152,11 +159,7 @@ step_name(struct run_ctx *c)
 static int
 step_cgroup(struct run_ctx *c)
 {
-	const struct cg_limits *l = &c->p->o.lim;
-	size_t len = 0, n = sizeof(P->st.limits);
-	char *t = P->st.limits;
-
-	if (cg_create(&P->cg, c->p->name, l, &c->err) < 0) {
+	if (cg_create(&P->cg, c->p->name, &c->p->o.lim, &c->err) < 0) {
 		if (!c->p->rootless)
 			return -1;
 		nsx_warn("run", "%s; running without limits", c->err.msg);
@@ -164,12 +167,7 @@ step_cgroup(struct run_ctx *c)
 	}
 	P->have_cg = true;
 	P->st.cg = P->cg;
-	if (l->memory >= 0)
-		len += (size_t)snprintf(t + len, n - len, "memory=%lldM", l->memory >> 20);
-	if (l->pids >= 0)
-		len += (size_t)snprintf(t + len, n - len, "%spids=%lld", len ? " " : "", l->pids);
-	if (l->cpus_milli >= 0)
-		snprintf(t + len, n - len, "%scpus=%.2f", len ? " " : "", (double)l->cpus_milli / 1000);
+	plan_limits_text(&c->p->o.lim, P->st.limits, sizeof(P->st.limits));
 	/* recorded before anything can be put in it: a run killed from here
 	 * on leaves a cgroup the next run finds */
 	return state_write(&P->st, &c->err);

@@ -577,9 +577,7 @@ step_init(struct run_ctx *c)
 	 * of the host's through /proc/1/fd: both settled before the command
 	 * exists. The sync socket stays for the command's exec error. */
 	prctl(PR_SET_DUMPABLE, 0);
-	if (c->sock > 3)
-		sys_close_range(3, (unsigned)c->sock - 1);
-	sys_close_range((unsigned)c->sock + 1, ~0U);
+	run_close_fds(c);
 	pid = clone(payload_entry, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	if (pid < 0)
 		return fail(c, "starting the command%s: %s", "");
