@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/lesson.h"
 #include "model/model.h"
 #include "repl/repl.h"
 #include "util/title.h"
@@ -47,9 +48,10 @@ shell_init(struct nsx_shell *sh)
 	if (sh->start_procfd >= 0)
 		proc_ns_inodes(sh->start_procfd, getpid(), sh->start_ns, &err);
 	sh->levels[0].pid_start = sh->levels[0].pid_inner = getpid();
-	shared = mmap(NULL, (LEVEL_MAX + 1) * sizeof(size_t), PROT_READ | PROT_WRITE,
+	shared = mmap(NULL, (LEVEL_MAX + 2) * sizeof(size_t), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	sh->linepos = shared == MAP_FAILED ? NULL : shared;
+	sh->unwind = sh->linepos ? (int *)&sh->linepos[LEVEL_MAX + 1] : NULL;
 }
 
 /* A level that is PID 1 of its pid namespace takes every process in it
@@ -127,7 +129,9 @@ main(int argc, char **argv)
 	/* stdin decides, as for sh: `nsx | less` is still interactive */
 	if (isatty(STDIN_FILENO)) {
 		sh.interactive = true;
+		lesson_shell_start(&sh);
 		return shell_leave(&sh, repl_interactive(&sh));
 	}
+	lesson_shell_start(&sh);
 	return shell_leave(&sh, repl_script(&sh, STDIN_FILENO));
 }

@@ -21,6 +21,7 @@ enum nsx_comp {
 	COMP_FILE,
 	COMP_COMMAND,		/* nsx command names */
 	COMP_NSID,		/* namespace inodes */
+	COMP_LESSON,		/* lesson subcommands, numbers and names */
 };
 
 enum nsx_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -54,6 +55,10 @@ struct nsx_shell {
 	 * rest of a `-c 'unshare uts; hostname x; exit; hostname'` line is
 	 * not followed by its parent running the same segments again. */
 	size_t *linepos;
+	/* Shared too: `lesson reset` at a deeper level sets it to the
+	 * lesson's start depth + 1; every level below exits, the start level
+	 * finishes the reset and sets it back to 0. */
+	int *unwind;
 };
 
 struct nsx_cmd {

@@ -9,6 +9,7 @@ extern const struct nsx_cmd cmd_levels;
 extern const struct nsx_cmd cmd_enter;
 extern const struct nsx_cmd cmd_run;
 extern const struct nsx_cmd cmd_containers;
+extern const struct nsx_cmd cmd_lesson;
 extern const struct nsx_cmd cmd_pin;
 extern const struct nsx_cmd cmd_unpin;
 extern const struct nsx_cmd cmd_help;
@@ -23,6 +24,7 @@ const struct nsx_cmd *const nsx_commands[] = {
 	&cmd_enter,
 	&cmd_run,
 	&cmd_containers,
+	&cmd_lesson,
 	&cmd_pin,
 	&cmd_unpin,
 	&cmd_levels,

@@ -13,6 +13,7 @@
 #include <readline/readline.h>
 
 #include "cmd/ls.h"
+#include "lesson/lesson.h"
 #include "model/model.h"
 #include "util/xalloc.h"
 
@@ -95,6 +96,26 @@ add_nsids(void)
 	model_close(&m);
 }
 
+/* lesson's subcommands and the names of the lessons there are */
+static void
+add_lessons(void)
+{
+	static const char *const subs[] = { "list", "start", "next", "back", "check", "hint",
+					    "solution", "reset", "status", "report", "lint", "verify" };
+	struct nsx_err err;
+	char **paths, name[64];
+	int n, number;
+
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		cand_add(subs[i]);
+	if (lesson_find_all(NULL, &paths, &n, &err) < 0)
+		return;
+	for (int i = 0; i < n; i++)
+		if (lesson_file_name(strrchr(paths[i], '/') + 1, &number, name, sizeof(name)) == 0)
+			cand_add(name);
+	lesson_paths_free(paths, n);
+}
+
 static void
 add_kind(enum nsx_comp kind)
 {
@@ -121,6 +142,9 @@ add_kind(enum nsx_comp kind)
 		break;
 	case COMP_NSID:
 		add_nsids();
+		break;
+	case COMP_LESSON:
+		add_lessons();
 		break;
 	case COMP_NONE:
 	case COMP_FILE:

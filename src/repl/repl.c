@@ -15,6 +15,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "cmd/lesson.h"
 #include "repl/exec.h"
 #include "repl/split.h"
 #include "util/xalloc.h"
@@ -118,7 +119,7 @@ repl_script(struct nsx_shell *sh, int fd)
 
 	while (!sh->quit && read_line(fd, &line, &cap) >= 0) {
 		level_reap(sh);
-		repl_run_line(sh, line);
+		lesson_after_line(sh, line, repl_run_line(sh, line));
 	}
 	free(line);
 	return sh->quit ? sh->exit_status : sh->status;
@@ -217,7 +218,7 @@ on_line(char *line)
 		add_history(line);
 		if (cur_history)
 			append_history(1, cur_history);
-		repl_run_line(cur_sh, line);
+		lesson_after_line(cur_sh, line, repl_run_line(cur_sh, line));
 	}
 	free(line);
 	line_done = true;

@@ -3,7 +3,9 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/xalloc.h"
 
@@ -46,6 +48,77 @@ is_compound(const char *s)
 	return *s == '(';
 }
 
+/* $$, $NAME and ${NAME} at p, as sh expands them: the value goes into w
+ * and the length of the reference is returned. 0 leaves it to sh: other
+ * forms ($(...), $?, ${X:-y}) and unset variables (sh drops an empty
+ * unquoted word, which one argv cannot say). $$ is this shell's PID: in
+ * a level, the level's own, as `echo $$` shows in a nested sh. */
+static size_t
+var_expand(const char *p, struct buf *w)
+{
+	char name[128];
+	const char *v;
+	size_t k = 1, len;
+	bool brace = p[1] == '{';
+
+	if (p[1] == '$') {
+		char pid[16];
+
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		for (char *c = pid; *c; c++)
+			buf_put(w, *c);
+		return 2;
+	}
+	if (brace)
+		k++;
+	if (!(isalpha((unsigned char)p[k]) || p[k] == '_'))
+		return 0;
+	len = k;
+	while (isalnum((unsigned char)p[len]) || p[len] == '_')
+		len++;
+	if (brace && p[len] != '}')
+		return 0;
+	if (len - k >= sizeof(name))
+		return 0;
+	memcpy(name, p + k, len - k);
+	name[len - k] = '\0';
+	v = getenv(name);
+	if (!v || !*v)
+		return 0;
+	for (; *v; v++)
+		buf_put(w, *v);
+	return len + (brace ? 1 : 0);
+}
+
+/* A line for sh with $$ outside single quotes made this shell's PID: sh
+ * would say its own, a process that is gone when the line is done
+ * (`echo $$ > cgroup.procs` is meant to move the shell the student is in). */
+static char *
+pid_subst(const char *s)
+{
+	struct buf b = { 0 };
+	bool sq = false, dq = false;
+
+	for (; *s; s++) {
+		if (*s == '\\' && !sq && s[1]) {
+			buf_put(&b, *s++);
+			buf_put(&b, *s);
+			continue;
+		}
+		if (*s == '\'' && !dq)
+			sq = !sq;
+		else if (*s == '"' && !sq)
+			dq = !dq;
+		if (!sq && s[0] == '$' && s[1] == '$') {
+			var_expand(s, &b);
+			s++;
+			continue;
+		}
+		buf_put(&b, *s);
+	}
+	return b.s ? b.s : xstrdup("");
+}
+
 static bool
 is_assignment(const char *w, size_t len)
 {
@@ -69,6 +142,12 @@ line_add(struct line *l, struct seg *sg, const char *start, const char *end)
 		return;
 	}
 	sg->text = xstrndup(start, (size_t)(end - start));
+	if (sg->shell && strstr(sg->text, "$$")) {
+		char *t = pid_subst(sg->text);
+
+		free(sg->text);
+		sg->text = t;
+	}
 	l->segs = xreallocarray(l->segs, l->nsegs + 1, sizeof(*l->segs));
 	l->segs[l->nsegs++] = *sg;
 	*sg = (struct seg){ 0 };
@@ -81,6 +160,7 @@ line_split(const char *s, struct line *out, struct nsx_err *err)
 	struct buf w = { 0 };
 	const char *start = NULL, *wstart = NULL;
 	bool inword = false;
+	size_t k;
 
 	*out = (struct line){ 0 };
 	for (const char *p = s;; p++) {
@@ -159,9 +239,14 @@ line_split(const char *s, struct line *out, struct nsx_err *err)
 			const char *q = p + 1;
 
 			for (; *q && *q != c; q++) {
+				size_t k;
+
 				if (c == '"' && *q == '\\' && q[1] && strchr("$`\"\\\n", q[1]))
 					q++;
-				else if (c == '"' && (*q == '$' || *q == '`'))
+				else if (c == '"' && *q == '$' && (k = var_expand(q, &w)) > 0) {
+					q += k - 1;
+					continue;
+				} else if (c == '"' && (*q == '$' || *q == '`'))
 					sg.shell = true;
 				buf_put(&w, *q);
 			}
@@ -175,6 +260,8 @@ line_split(const char *s, struct line *out, struct nsx_err *err)
 						 c == '"' ? "double" : "single");
 			}
 			p = q;
+		} else if (c == '$' && (k = var_expand(p, &w)) > 0) {
+			p += k - 1;
 		} else {
 			if (strchr("|&<>()$`*?[", c))
 				sg.shell = true;

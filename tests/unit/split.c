@@ -1,5 +1,8 @@
 /* line_split: words, quotes, separators, comments, and which lines go to sh. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "repl/split.h"
@@ -52,6 +55,31 @@ one(const char *s, const char *want, bool shell, bool external, const char *what
 	line_free(&l);
 }
 
+/* $NAME, ${NAME} and $$ are nsx's own to expand: `cd $NSX_LAB` must change
+ * the level's directory, not a short-lived sh's. */
+static void
+variables(void)
+{
+	char want[64], pid[16];
+	struct line l;
+
+	setenv("NSX_T_VAR", "a b", 1);
+	unsetenv("NSX_T_UNSET");
+	one("cd $NSX_T_VAR", "[cd][a b]", false, false, "$NAME expands, one word");
+	one("cd ${NSX_T_VAR}/x", "[cd][a b/x]", false, false, "${NAME} expands inside a word");
+	one("echo \"<$NSX_T_VAR>\"", "[echo][<a b>]", false, false, "$NAME in double quotes");
+	one("echo '$NSX_T_VAR'", "[echo][$NSX_T_VAR]", false, false, "single quotes keep $NAME");
+	one("echo \\$NSX_T_VAR", "[echo][$NSX_T_VAR]", false, false, "\\$ keeps $NAME");
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(want, sizeof(want), "[echo][%s]", pid);
+	one("echo $$", want, false, false, "$$ is this shell's PID");
+	if (split("echo $$ > /x '$$'", &l, 1, "$$ in a line for sh") == 0) {
+		snprintf(want, sizeof(want), "echo %s > /x '$$'", pid);
+		is_str(l.segs[0].text, want, "$$ for sh is this shell's PID, not in single quotes");
+	}
+	line_free(&l);
+}
+
 static void
 plain(void)
 {
@@ -80,7 +108,7 @@ quotes(void)
 	one("echo 'a#b' '#c'", "[echo][a#b][#c]", false, false, "quoted # is no comment");
 	one("echo '$HOME' '*' '|'", "[echo][$HOME][*][|]", false, false,
 	    "single-quoted shell characters are plain");
-	one("echo \"$HOME\"", "[echo][$HOME]", true, false, "$ in double quotes needs sh");
+	one("echo \"$NSX_T_UNSET\"", "[echo][$NSX_T_UNSET]", true, false, "an unset $ in double quotes needs sh");
 	one("echo \"`id`\"", "[echo][`id`]", true, false, "` in double quotes needs sh");
 	one("echo \"\\$HOME\"", "[echo][$HOME]", false, false, "\\$ in double quotes is plain");
 }
@@ -174,8 +202,11 @@ shell_syntax(void)
 		{ "wc < in", "an input redirection" },
 		{ "sleep 1 &", "background" },
 		{ "true && false", "&&" },
-		{ "echo $HOME", "a variable" },
-		{ "echo ${HOME}", "a braced variable" },
+		{ "echo $NSX_T_UNSET", "an unset variable" },
+		{ "echo ${NSX_T_UNSET}", "an unset braced variable" },
+		{ "echo ${NSX_T:-x}", "a variable with a default" },
+		{ "echo $?", "the last status" },
+		{ "echo $1", "a positional parameter" },
 		{ "echo `id`", "backquotes" },
 		{ "ls *.c", "a * glob" },
 		{ "ls ?", "a ? glob" },
@@ -270,6 +301,7 @@ int
 main(void)
 {
 	plain();
+	variables();
 	quotes();
 	backslashes();
 	separators();
