@@ -35,8 +35,7 @@ struct lctx {
 	struct nsx_shell *sh;
 	const char *dir;	/* --lessons */
 	struct progress prog;
-	struct lesson les;
-	bool have_les;
+	const struct lesson *les;	/* the cache's */
 	struct lesson_prog *lp;	/* the current lesson's record */
 };
 
@@ -68,13 +67,38 @@ session_id(const struct nsx_shell *sh)
 
 /* ---- loading ---- */
 
+/* The current lesson, parsed once and kept: a level after pivot_root can
+ * no longer open the file, and levels are forks that inherit this. */
+static struct lesson cache;
+static struct timespec cache_mtime;
+
+static const struct lesson *
+cache_load(const char *path, struct nsx_err *err)
+{
+	struct stat st;
+	bool have = cache.path && strcmp(cache.path, path) == 0;
+
+	if (stat(path, &st) < 0) {
+		if (have)
+			return &cache;
+		nsx_error(err, errno, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (have && st.st_mtim.tv_sec == cache_mtime.tv_sec && st.st_mtim.tv_nsec == cache_mtime.tv_nsec)
+		return &cache;
+	if (cache.path)
+		lesson_free(&cache);
+	if (lesson_load(path, &cache, NULL, err) < 0)
+		return NULL;
+	cache_mtime = st.st_mtim;
+	return &cache;
+}
+
 static void
 ctx_free(struct lctx *c)
 {
 	progress_free(&c->prog);
-	if (c->have_les)
-		lesson_free(&c->les);
-	c->have_les = false;
+	c->les = NULL;
 	c->lp = NULL;
 }
 
@@ -104,16 +128,16 @@ load_current(struct lctx *c, bool quiet)
 		return -1;
 	if (!c->prog.current[0] || !c->prog.current_path)
 		return 0;
-	if (lesson_load(c->prog.current_path, &c->les, NULL, &err) < 0) {
+	c->les = cache_load(c->prog.current_path, &err);
+	if (!c->les) {
 		if (!quiet)
 			fprintf(stderr, "nsx: lesson: the current lesson cannot be loaded: %s "
 				"(fix it, or start another)\n", err.msg);
 		return -1;
 	}
-	c->have_les = true;
-	c->lp = progress_lesson(&c->prog, c->les.name, c->les.nsteps);
-	if (c->lp->step >= c->les.nsteps)
-		c->lp->step = c->les.nsteps - 1;
+	c->lp = progress_lesson(&c->prog, c->les->name, c->les->nsteps);
+	if (c->lp->step >= c->les->nsteps)
+		c->lp->step = c->les->nsteps - 1;
 	return 1;
 }
 
@@ -123,9 +147,9 @@ set_env(const struct lctx *c)
 	char lab[PATH_MAX], uid[16];
 	struct nsx_err err;
 
-	if (progress_lab(c->les.name, lab, sizeof(lab), &err) == 0)
+	if (progress_lab(c->les->name, lab, sizeof(lab), &err) == 0)
 		setenv("NSX_LAB", lab, 1);
-	setenv("NSX_LESSON", c->les.name, 1);
+	setenv("NSX_LESSON", c->les->name, 1);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)(c->prog.have_ref ? c->prog.ref.uid : getuid()));
 	setenv("NSX_UID", uid, 1);
 	if (c->prog.have_mystery) {
@@ -194,7 +218,7 @@ ensure_mystery(struct lctx *c, bool quiet)
 {
 	struct nsx_err err;
 
-	if (!c->les.mystery || (c->prog.have_mystery && mystery_alive(&c->prog.mystery)))
+	if (!c->les->mystery || (c->prog.have_mystery && mystery_alive(&c->prog.mystery)))
 		return;
 	if (mystery_spawn(&c->prog.mystery, &err) < 0) {
 		nsx_err_print("lesson", &err);
@@ -241,7 +265,7 @@ print_block(const char *text, const char *indent)
 static void
 show_step(const struct lctx *c)
 {
-	const struct lesson *l = &c->les;
+	const struct lesson *l = c->les;
 	int i = c->lp->step;
 	const struct lesson_step *s = &l->steps[i];
 
@@ -263,7 +287,7 @@ show_step(const struct lctx *c)
 static void
 show_intro(const struct lctx *c)
 {
-	const struct lesson *l = &c->les;
+	const struct lesson *l = c->les;
 
 	printf("== Lesson %d: %s\n", l->number, l->title);
 	printf("   Objective: %s\n", l->objective);
@@ -281,14 +305,14 @@ step_passed(struct lctx *c)
 
 	c->lp->done[i] = 1;
 	c->lp->updated = (long)time(NULL);
-	printf("%s Step %d of %d done: %s\n", mark_done(), i + 1, c->les.nsteps, c->les.steps[i].title);
-	if (i + 1 < c->les.nsteps) {
+	printf("%s Step %d of %d done: %s\n", mark_done(), i + 1, c->les->nsteps, c->les->steps[i].title);
+	if (i + 1 < c->les->nsteps) {
 		c->lp->step = i + 1;
 		save(c);
 		show_step(c);
 		return;
 	}
-	printf("\n%s Lesson %d (%s) complete.", mark_done(), c->les.number, c->les.name);
+	printf("\n%s Lesson %d (%s) complete.", mark_done(), c->les->number, c->les->name);
 	c->prog.current[0] = '\0';
 	free(c->prog.current_path);
 	c->prog.current_path = NULL;
@@ -407,14 +431,18 @@ sub_start(struct lctx *c, const char *arg)
 	if (c->prog.have_mystery)
 		mystery_stop(&c->prog.mystery);
 	c->prog.have_mystery = false;
-	c->les = l;
-	c->have_les = true;
 	snprintf(c->prog.current, sizeof(c->prog.current), "%s", l.name);
 	free(c->prog.current_path);
 	c->prog.current_path = path;
+	lesson_free(&l);
+	c->les = cache_load(path, &err);
+	if (!c->les) {
+		nsx_err_print("lesson", &err);
+		return 1;
+	}
 	if (capture_ref(c) < 0)
 		return 1;
-	c->lp = progress_lesson(&c->prog, l.name, l.nsteps);
+	c->lp = progress_lesson(&c->prog, c->les->name, c->les->nsteps);
 	c->lp->step = 0;
 	c->lp->updated = (long)time(NULL);
 	ensure_mystery(c, true);
@@ -422,7 +450,7 @@ sub_start(struct lctx *c, const char *arg)
 	if (save(c) < 0)
 		return 1;
 	show_intro(c);
-	if (c->les.mystery)
+	if (c->les->mystery)
 		printf("\n  (a process named 'mystery' is running now: find it)\n");
 	show_step(c);
 	return 0;
@@ -436,9 +464,9 @@ sub_move(struct lctx *c, int delta)
 	if (need_lesson(c) < 0)
 		return 1;
 	to = c->lp->step + delta;
-	if (to < 0 || to >= c->les.nsteps) {
+	if (to < 0 || to >= c->les->nsteps) {
 		fprintf(stderr, "nsx: lesson: %s (steps 1 to %d)\n",
-			to < 0 ? "this is the first step" : "this is the last step", c->les.nsteps);
+			to < 0 ? "this is the first step" : "this is the last step", c->les->nsteps);
 		return 1;
 	}
 	c->lp->step = to;
@@ -457,7 +485,7 @@ sub_check(struct lctx *c)
 	if (need_lesson(c) < 0)
 		return 1;
 	e = env_of(c);
-	s = &c->les.steps[c->lp->step];
+	s = &c->les->steps[c->lp->step];
 	if (lesson_check(s, &e, why, sizeof(why))) {
 		step_passed(c);
 		return 0;
@@ -480,7 +508,7 @@ sub_hint(struct lctx *c)
 
 	if (need_lesson(c) < 0)
 		return 1;
-	s = &c->les.steps[c->lp->step];
+	s = &c->les->steps[c->lp->step];
 	h = c->lp->hints[c->lp->step];
 	if (h >= s->nhints) {
 		printf("No more hints for this step: 'lesson solution' shows the answer.\n");
@@ -500,7 +528,7 @@ sub_solution(struct lctx *c)
 
 	if (need_lesson(c) < 0)
 		return 1;
-	s = &c->les.steps[c->lp->step];
+	s = &c->les->steps[c->lp->step];
 	printf("A solution for step %d (%s):\n", c->lp->step + 1, s->title);
 	for (int i = 0; i < s->nsolutions; i++)
 		printf("    %s\n", s->solutions[i]);
@@ -517,17 +545,17 @@ sub_status(struct lctx *c)
 
 	if (need_lesson(c) < 0)
 		return 1;
-	for (int i = 0; i < c->les.nsteps; i++) {
+	for (int i = 0; i < c->les->nsteps; i++) {
 		ndone += c->lp->done[i];
 		nh += c->lp->hints[i];
 	}
-	printf("lesson %d (%s): %s\n", c->les.number, c->les.name, c->les.title);
-	printf("step %d of %d: %s\n", c->lp->step + 1, c->les.nsteps, c->les.steps[c->lp->step].title);
-	printf("done: %d of %d steps; hints shown: %d; failed checks: %d\n", ndone, c->les.nsteps, nh,
+	printf("lesson %d (%s): %s\n", c->les->number, c->les->name, c->les->title);
+	printf("step %d of %d: %s\n", c->lp->step + 1, c->les->nsteps, c->les->steps[c->lp->step].title);
+	printf("done: %d of %d steps; hints shown: %d; failed checks: %d\n", ndone, c->les->nsteps, nh,
 	       c->lp->fails);
 	printf("started at level %d; you are at level %d\n", c->prog.ref.depth, c->sh->depth);
 	printf("lab: %s\n", getenv("NSX_LAB") ? getenv("NSX_LAB") : "-");
-	if (c->les.mystery)
+	if (c->les->mystery)
 		printf("mystery process: %s\n", c->prog.have_mystery && mystery_alive(&c->prog.mystery) ?
 		       "running" : "not running ('lesson' starts it)");
 	return 0;
@@ -563,12 +591,12 @@ reset_here(struct nsx_shell *sh)
 			close(null);
 		}
 	}
-	for (int i = 0; i < c.les.ncleanups; i++) {
+	for (int i = 0; i < c.les->ncleanups; i++) {
 		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), out = dup(STDOUT_FILENO);
 
 		if (fd >= 0 && out >= 0)
 			dup2(fd, STDOUT_FILENO);
-		repl_run_line(sh, c.les.cleanups[i]);
+		repl_run_line(sh, c.les->cleanups[i]);
 		fflush(stdout);
 		if (out >= 0) {
 			dup2(out, STDOUT_FILENO);
@@ -582,7 +610,7 @@ reset_here(struct nsx_shell *sh)
 		close(saved_err);
 	}
 	sh->quit = false;
-	if (progress_lab_clear(c.les.name, &err) < 0)
+	if (progress_lab_clear(c.les->name, &err) < 0)
 		nsx_err_print("lesson", &err);
 	memset(c.lp->done, 0, sizeof(c.lp->done));
 	memset(c.lp->hints, 0, sizeof(c.lp->hints));
@@ -593,8 +621,8 @@ reset_here(struct nsx_shell *sh)
 	ensure_mystery(&c, true);
 	set_env(&c);
 	save(&c);
-	printf("Lesson %d (%s) is reset: its levels%s are gone, its lab is empty.\n", c.les.number,
-	       c.les.name, c.les.ncleanups ? " and what its cleanup lists" : "");
+	printf("Lesson %d (%s) is reset: its levels%s are gone, its lab is empty.\n", c.les->number,
+	       c.les->name, c.les->ncleanups ? " and what its cleanup lists" : "");
 	show_step(&c);
 	ctx_free(&c);
 }
@@ -780,15 +808,15 @@ sub_verify_begin(struct lctx *c, const char *path)
 {
 	struct nsx_err err;
 
-	if (lesson_load(path, &c->les, NULL, &err) < 0) {
+	c->les = cache_load(path, &err);
+	if (!c->les) {
 		nsx_err_print("lesson", &err);
 		return 1;
 	}
-	c->have_les = true;
-	snprintf(c->prog.current, sizeof(c->prog.current), "%s", c->les.name);
+	snprintf(c->prog.current, sizeof(c->prog.current), "%s", c->les->name);
 	c->prog.current_path = xstrdup(path);
 	capture_ref(c);
-	c->lp = progress_lesson(&c->prog, c->les.name, c->les.nsteps);
+	c->lp = progress_lesson(&c->prog, c->les->name, c->les->nsteps);
 	ensure_mystery(c, true);
 	set_env(c);
 	return save(c) < 0;
@@ -804,10 +832,10 @@ sub_verify_expect(struct lctx *c, const char *k, const char *want)
 	struct lesson_env e;
 	int r;
 
-	if (fd < 0 || need_lesson(c) < 0 || step < 0 || step >= c->les.nsteps)
+	if (fd < 0 || need_lesson(c) < 0 || step < 0 || step >= c->les->nsteps)
 		return 1;
 	e = env_of(c);
-	r = lesson_check(&c->les.steps[step], &e, why, sizeof(why));
+	r = lesson_check(&c->les->steps[step], &e, why, sizeof(why));
 	snprintf(line, sizeof(line), "%d %s %d %s\n", step + 1, want, r, r ? "-" : why);
 	if (write(fd, line, strlen(line)) < 0)
 		return 1;
@@ -822,8 +850,8 @@ sub_verify_cleanup(struct lctx *c)
 	set_env(c);
 	if (c->prog.have_mystery)
 		mystery_stop(&c->prog.mystery);
-	for (int i = 0; i < c->les.ncleanups; i++)
-		repl_run_line(c->sh, c->les.cleanups[i]);
+	for (int i = 0; i < c->les->ncleanups; i++)
+		repl_run_line(c->sh, c->les->cleanups[i]);
 	c->sh->quit = false;
 	return 0;
 }
@@ -1233,7 +1261,7 @@ lesson_after_line(struct nsx_shell *sh, const char *line, int status)
 		goto out;
 	ensure_ref(&c);
 	set_env(&c);
-	s = &c.les.steps[c.lp->step];
+	s = &c.les->steps[c.lp->step];
 	/* a planned failure: explain what the kernel just refused */
 	for (int i = 0; status != 0 && i < s->nexplains; i++)
 		if (first_word_is(line, s->explains[i].word)) {
@@ -1264,8 +1292,8 @@ lesson_shell_start(struct nsx_shell *sh)
 	set_env(&c);
 	save(&c);
 	if (sh->interactive)
-		printf("Lesson %d (%s) continues at step %d of %d: %s ('lesson' shows it)\n", c.les.number,
-		       c.les.name, c.lp->step + 1, c.les.nsteps, c.les.steps[c.lp->step].title);
+		printf("Lesson %d (%s) continues at step %d of %d: %s ('lesson' shows it)\n", c.les->number,
+		       c.les->name, c.lp->step + 1, c.les->nsteps, c.les->steps[c.lp->step].title);
 	ctx_free(&c);
 }
 

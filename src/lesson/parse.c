@@ -404,6 +404,7 @@ lesson_errs_free(struct lesson_errs *e)
 struct found {
 	char *path;
 	int number;
+	int dir;		/* which directory: the first given wins a number */
 	char name[64];
 };
 
@@ -414,19 +415,28 @@ found_cmp(const void *a, const void *b)
 
 	if (x->number != y->number)
 		return x->number < y->number ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
 static void
-scan_dir(const char *dir, struct found **v, int *n)
+scan_dir(const char *rel, struct found **v, int *n)
 {
-	DIR *d = opendir(dir);
+	static int ndirs;
+	/* absolute: the path is kept in progress and read from other
+	 * working directories */
+	char *dir = realpath(rel, NULL);
+	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *e;
 
-	if (!d)
+	if (!d) {
+		free(dir);
 		return;
+	}
+	ndirs++;
 	while ((e = readdir(d))) {
-		struct found f = { 0 };
+		struct found f = { .dir = ndirs };
 		bool dup = false;
 
 		if (lesson_file_name(e->d_name, &f.number, f.name, sizeof(f.name)) < 0)
@@ -441,6 +451,7 @@ scan_dir(const char *dir, struct found **v, int *n)
 		(*v)[(*n)++] = f;
 	}
 	closedir(d);
+	free(dir);
 }
 
 /* lessons/ beside the binary (a source tree), ../share/nsx/lessons (an install) */
@@ -502,11 +513,26 @@ lesson_paths_free(char **paths, int n)
 	strv_free(paths, n);
 }
 
+/* Can this user do the lesson at path? (A broken one counts as yes: the
+ * caller then reports what is wrong with it.) */
+static bool
+runnable(const char *path)
+{
+	struct lesson l;
+	bool ok;
+
+	if (geteuid() == 0 || lesson_load(path, &l, NULL, &(struct nsx_err){ 0 }) < 0)
+		return true;
+	ok = !l.needs_root;
+	lesson_free(&l);
+	return ok;
+}
+
 int
 lesson_find(const char *dir, const char *arg, char **path, struct nsx_err *err)
 {
 	char **paths, name[64], *end;
-	int n, number, want_num = -1, pick = -1;
+	int n, number, want_num = -1, pick = -1, first = -1;
 	long v;
 
 	if (lesson_find_all(dir, &paths, &n, err) < 0)
@@ -516,32 +542,21 @@ lesson_find(const char *dir, const char *arg, char **path, struct nsx_err *err)
 	if (!errno && end != arg && !*end && v >= 0 && v < 10000)
 		want_num = (int)v;
 	for (int i = 0; i < n && pick < 0; i++) {
-		const char *base = strrchr(paths[i], '/') + 1;
-
-		if (lesson_file_name(base, &number, name, sizeof(name)) < 0)
+		if (lesson_file_name(strrchr(paths[i], '/') + 1, &number, name, sizeof(name)) < 0)
 			continue;
 		if (want_num < 0 && strcmp(name, arg) == 0)
 			pick = i;
+		/* a number shared by a root lesson and its rootless variant:
+		 * the first one this user can do */
 		if (want_num >= 0 && number == want_num) {
-			/* a number shared by a root lesson and its rootless
-			 * variant: the one this user can do */
-			struct lesson l;
-
-			if (geteuid() == 0 || lesson_load(paths[i], &l, NULL, &(struct nsx_err){ 0 }) < 0) {
-				pick = i;
-				break;
-			}
-			if (!l.needs_root)
-				pick = i;
-			lesson_free(&l);
-			for (int j = i + 1; pick < 0 && j < n; j++)
-				if (lesson_file_name(strrchr(paths[j], '/') + 1, &number, name, sizeof(name)) == 0 &&
-				    number == want_num)
-					pick = j;
-			if (pick < 0)
+			if (first < 0)
+				first = i;
+			if (runnable(paths[i]))
 				pick = i;
 		}
 	}
+	if (pick < 0)
+		pick = first;
 	if (pick < 0) {
 		lesson_paths_free(paths, n);
 		return nsx_error(err, ENOENT, "no lesson '%s' (see 'lesson list')", arg);
