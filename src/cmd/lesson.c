@@ -673,7 +673,7 @@ sub_report(struct lctx *c, int mode, int nfiles, char **files)
 	static const char *const cols[] = { "USER", "LESSON", "DONE", "STEPS", "HINTS", "FAILS",
 					    "COMPLETE", "UPDATED" };
 	struct libscols_table *tab = NULL;
-	char own[PATH_MAX];
+	char own[PATH_MAX], *ownv[1] = { own };
 	int rc = 0, ncols = (int)(sizeof(cols) / sizeof(cols[0]));
 	struct nsx_err err;
 
@@ -685,7 +685,7 @@ sub_report(struct lctx *c, int mode, int nfiles, char **files)
 			return 1;
 		}
 		snprintf(own, sizeof(own), "/proc/self/fd/%d/progress", dfd);
-		files = (char *[]){ own };
+		files = ownv;
 		nfiles = 1;
 	}
 	if (mode == 'c') {
@@ -736,7 +736,9 @@ sub_report(struct lctx *c, int mode, int nfiles, char **files)
 			snprintf(v[1], 32, "%d", lp->nsteps);
 			snprintf(v[2], 32, "%d", hints);
 			snprintf(v[3], 32, "%d", lp->fails);
-			snprintf(v[4], 32, "%s", done == lp->nsteps ? "true" : "false");
+			/* libsmartcols prints "0" as JSON false */
+			snprintf(v[4], 32, "%s", done == lp->nsteps ? (mode == 'j' ? "1" : "true") :
+				 (mode == 'j' ? "0" : "false"));
 			strftime(v[5], 32, "%Y-%m-%dT%H:%M:%S", localtime_r(&t, &tm));
 			const char *row[] = { user, lp->name, v[0], v[1], v[2], v[3], v[4], v[5] };
 
@@ -768,7 +770,7 @@ sub_lint(int n, char **files)
 
 	if (!n) {
 		fprintf(stderr, "nsx: lesson: lint needs lesson files (lesson lint lessons/*.lesson)\n");
-		return 2;
+		return 1;
 	}
 	for (int i = 0; i < n; i++) {
 		struct lesson_errs errs;
@@ -1173,7 +1175,7 @@ lesson_run(struct nsx_shell *sh, int argc, char **argv)
 		case 'h':
 			return 0;
 		default:
-			return 2;
+			return 1;
 		}
 	}
 	sub = g.optind < argc ? argv[g.optind] : "show";
@@ -1181,7 +1183,7 @@ lesson_run(struct nsx_shell *sh, int argc, char **argv)
 	na = argc - g.optind - (g.optind < argc);
 	if (mode != 't' && strcmp(sub, "report") != 0) {
 		fprintf(stderr, "nsx: lesson: --json and --csv are for 'lesson report'\n");
-		return 2;
+		return 1;
 	}
 	if (strcmp(sub, "show") == 0 && !want_args(sub, na, 0, 0))
 		rc = sub_show(&c);
@@ -1217,9 +1219,9 @@ lesson_run(struct nsx_shell *sh, int argc, char **argv)
 		rc = sub_verify_cleanup(&c);
 	else if (strchr("_", sub[0]) || !strstr(" show list start next back check hint solution reset "
 						"status report lint verify ", sub))
-		rc = cmd_fail(&cmd_lesson, "unknown subcommand '%s' (see 'help lesson')", sub), rc = 2;
+		rc = cmd_fail(&cmd_lesson, "unknown subcommand '%s' (see 'help lesson')", sub);
 	else
-		rc = 2;
+		rc = 1;
 	ctx_free(&c);
 	fflush(stdout);
 	return rc;
@@ -1228,13 +1230,27 @@ lesson_run(struct nsx_shell *sh, int argc, char **argv)
 /* ---- the shell's hooks ---- */
 
 static bool
-first_word_is(const char *line, const char *word)
+word_is(const char *line, const char *word)
 {
 	size_t n = strlen(word);
 
-	line += strspn(line, " \t!");
 	return strncmp(line, word, n) == 0 && (line[n] == '\0' || line[n] == ' ' || line[n] == '\t' ||
 					       line[n] == ';');
+}
+
+/* The command a line runs: its first word without a directory, after
+ * nsx's `!` and a `sudo` (`/usr/bin/unshare -p` and `sudo unshare -p` are
+ * unshare's failure). */
+static bool
+first_word_is(const char *line, const char *word)
+{
+	line += strspn(line, " \t!");
+	if (word_is(line, "sudo"))
+		line += 4 + strspn(line + 4, " \t");
+	for (const char *p = line; *p && *p != ' ' && *p != '\t'; p++)
+		if (*p == '/')
+			line = p + 1;
+	return word_is(line, word);
 }
 
 void
