@@ -1173,6 +1173,7 @@ lesson_run(struct nsx_shell *sh, int argc, char **argv)
 			mode = 'c';
 			break;
 		case 'h':
+			cmd_print_help(&cmd_lesson, stdout);
 			return 0;
 		default:
 			return 1;
@@ -1329,7 +1330,7 @@ lesson_help_more(FILE *out)
 const struct nsx_cmd cmd_lesson = {
 	.name = "lesson",
 	.summary = "guided lessons, each step checked against the live kernel state",
-	.usage = "lesson [list|start N|next|back|check|hint|solution|reset|status|report|lint|verify]",
+	.usage = "lesson [options] [SUBCOMMAND [ARG...]]",
 	.help =
 	"A lesson is a list of steps. Each step explains a piece of the kernel,\n"
 	"shows commands to try, and has a check that reads the real state of the\n"

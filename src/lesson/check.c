@@ -932,13 +932,17 @@ p_pinned(const struct lesson_env *e, int argc, char **argv, char *why, size_t n)
 
 	if (!f)
 		return say(why, n, "cannot read this level's mounts");
+	/* with a PATH, that mount: docker's and `ip netns` pins elsewhere
+	 * on the machine are not the student's */
 	while (!hit && getline(&line, &cap, f) >= 0)
 		hit = mountinfo_nsfs(line, &type, &ino, path, sizeof(path)) == 1 && type == want &&
-		      ino != e->ref->ns[want];
+		      ino != e->ref->ns[want] && (argc < 2 || strcmp(path, argv[1]) == 0);
 	free(line);
 	fclose(f);
 	if (hit)
 		return 1;
+	if (argc > 1)
+		return say(why, n, "no %s namespace is bind-mounted on %s here", argv[0], argv[1]);
 	return say(why, n, "no %s namespace is kept by a bind mount here (see 'pin')", argv[0]);
 }
 
@@ -1031,7 +1035,7 @@ static const struct pred preds[] = {
 	{ "chardev", "pnn", p_chardev, "PATH MAJOR MINOR", "PATH is that character device" },
 	{ "static-elf", "p", p_static_elf, "PATH", "PATH is a statically linked ELF program" },
 	{ "contains", "ps", p_contains, "PATH TEXT", "the file PATH contains TEXT" },
-	{ "pinned", "t", p_pinned, "TYPE", "a namespace of TYPE other than the start's is kept by a bind mount" },
+	{ "pinned", "tp?", p_pinned, "TYPE [PATH]", "a namespace of TYPE other than the start's is bind-mounted (on PATH)" },
 	{ "mystery-ns", "t+", p_mystery_ns, "TYPE...", "this level is in the mystery process's namespaces" },
 	{ "mystery-secret", "p", p_mystery_secret, "PATH", "PATH holds the mystery process's secret" },
 	{ "sh", "*", p_sh, "TEXT", "/bin/sh -c TEXT exits 0 in this level" },
