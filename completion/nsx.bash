@@ -14,6 +14,8 @@
 #   ls columns         the Columns list of `nsx help ls`
 #   containers         `nsx ps -n`, first column
 #   namespace inodes   `nsx ls -l -n -r -o NS`
+#   lesson subcommands `nsx help lesson` ("  lesson list ...")
+#   lesson names       `nsx lesson list`, second column
 # Written here are only the value lists nsx gives in prose: the namespace
 # types, ls --tree's kinds, run --net's and --share's values and unshare
 # --propagation's modes. tests/sh/install.t checks each against what nsx
@@ -162,6 +164,8 @@ _nsx_poskind() {
 	DIR) _nsx_k=dir ;;
 	FILE | PATH) _nsx_k=file ;;
 	COMMAND) _nsx_k=names ;;
+	SUBCOMMAND) [[ $1 == lesson ]] && _nsx_k=lessonsubs ;;
+	ARG) [[ $1 == lesson ]] && _nsx_k=lessons ;;
 	esac
 }
 
@@ -194,6 +198,23 @@ _nsx_values() {
 	names)
 		_nsx_names
 		_nsx_words "${_nsx_n[@]}"
+		;;
+	lessonsubs)
+		# "  lesson list   every lesson ...", "  lesson next, back ..."
+		# in `nsx help lesson` (the examples repeat some)
+		local -A seen=()
+		while IFS= read -r c; do
+			[[ $c =~ ^\ \ lesson\ ([a-z]+)(,\ ([a-z]+))? ]] || continue
+			for name in "${BASH_REMATCH[1]}" "${BASH_REMATCH[3]}"; do
+				[[ $name && -z ${seen[$name]-} ]] && { seen[$name]=1; _nsx_words "$name"; }
+			done
+		done < <(_nsx_q help lesson)
+		;;
+	lessons)
+		# the NAME column of `nsx lesson list`
+		while read -r c name _; do
+			[[ $c == '#' ]] || _nsx_words "$name"
+		done < <(_nsx_q lesson list | sed 's/^ *>/ /')
 		;;
 	pids)
 		# in numeric order, from ps as bash-completion's _pids does

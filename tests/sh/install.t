@@ -53,6 +53,9 @@ is "$(cd "$D" && find . ! -type d | sed 's|^\./||' | sort)" "$want" \
 	"exactly the binary, the man page, the completion and the lessons"
 [ -d "$D/usr/share/nsx/lessons" ]
 ok $? "usr/share/nsx/lessons/ is there"
+nl=$(ls "$TOP"/lessons/*.lesson | wc -l)
+is "$(env -u NSX_LESSONS XDG_STATE_HOME="$T/state" "$D/usr/bin/nsx" lesson list | grep -cE '^ *>? *[0-9]+ ')" "$nl" \
+	"the installed nsx finds its $nl lessons in ../share/nsx/lessons"
 is "$(stat -c %a "$D/usr/bin/nsx" "$D/usr/share/man/man1/nsx.1" \
 	"$D/usr/share/bash-completion/completions/nsx" 2>&1 | paste -sd' ')" "755 644 644" \
 	"modes: 755 binary, 644 man page and completion"
@@ -155,6 +158,7 @@ ok $? "the command table read from src/cmd: $(echo $NAMES), alias $(echo $ALIASE
 
 # ---- the completion -----------------------------------------------------------
 . "$TOP/completion/nsx.bash"
+export NSX_LESSONS=$TOP/lessons
 # the builtin works only while bash completes: record what it was asked
 compopt() { COMPOPTS+=" $*"; }
 COMP_WORDBREAKS=$' \t\n"\'><=;|&(:'
@@ -214,6 +218,10 @@ check_kind() {
 		comp "$NSX" "$@" ""
 		has "$NETINO"
 		ok $? "$d: namespace inodes, this test's net namespace $NETINO among them" ;;
+	COMP_LESSON)
+		comp "$NSX" "$@" ""
+		is "$(sorted)" "$(set_of list start next back check hint solution reset status report lint verify)" \
+			"$d: lesson's subcommands" ;;
 	esac
 }
 
@@ -270,6 +278,11 @@ for c in $NAMES; do
 		check_kind "${REST[$c]}" "nsx $c $first <Tab>" "$c" "$first"
 	fi
 done
+# lesson start <Tab>: the names of the lessons there are
+comp "$NSX" lesson start ""
+is "$(sorted)" "$(ls "$NSX_LESSONS" | sed -n 's/^[0-9]*-\(.*\)\.lesson$/\1/p' | sort -u)" \
+	"nsx lesson start <Tab>: every lesson's name"
+
 # the alias: its command's options
 comp "$NSX" ps --
 is "$(sorted)" "$(set_of --json --noheadings --help)" "nsx ps --<Tab>: the options of containers"
