@@ -63,3 +63,5 @@ shot ns 110 16 'ns'
 # cgroups; and the plan of one, every step with why
 shot run 110 24 'run --name web --memory 64m --pids 20' 'hostname; ps; ip -o link | cut -d: -f2; head -4 /proc/self/cgroup' 'exit'
 shot run-plan 124 48 'run --dry-run --name demo'
+# a lesson: a step explained, then passing its check after the command
+shot lesson 110 46 'lesson start uts' 'unshare uts'

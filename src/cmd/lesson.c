@@ -59,6 +59,22 @@ mark_fail(void)
 	return cs && strcmp(cs, "UTF-8") == 0 ? "\u2717" : "x";
 }
 
+/* A small semantic palette, on a terminal only and not with NO_COLOR:
+ * the step's title, commands to type, a pass, a failure, a planned failure. */
+enum { C_TITLE, C_CMD, C_PASS, C_FAIL, C_NOTE, C_OFF };
+
+static const char *
+col(int what)
+{
+	static const char *const seq[] = { "\033[1m", "\033[36m", "\033[1;32m", "\033[1;31m",
+					   "\033[33m", "\033[0m" };
+	static int on = -1;
+
+	if (on < 0)
+		on = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	return on ? seq[what] : "";
+}
+
 static long
 session_id(const struct nsx_shell *sh)
 {
@@ -269,8 +285,8 @@ show_step(const struct lctx *c)
 	int i = c->lp->step;
 	const struct lesson_step *s = &l->steps[i];
 
-	printf("\n-- Lesson %d (%s), step %d of %d: %s %s\n", l->number, l->name, i + 1, l->nsteps,
-	       s->title, c->lp->done[i] ? mark_done() : "");
+	printf("\n%s-- Lesson %d (%s), step %d of %d: %s%s %s\n", col(C_TITLE), l->number, l->name, i + 1,
+	       l->nsteps, s->title, col(C_OFF), c->lp->done[i] ? mark_done() : "");
 	if (s->text) {
 		putchar('\n');
 		print_block(s->text, "  ");
@@ -278,7 +294,7 @@ show_step(const struct lctx *c)
 	if (s->ntries) {
 		printf("\n  Try:\n");
 		for (int k = 0; k < s->ntries; k++)
-			printf("    %s\n", s->tries[k]);
+			printf("    %s%s%s\n", col(C_CMD), s->tries[k], col(C_OFF));
 	}
 	printf("\n  (checked after every command; 'lesson hint' for a hint)\n");
 	fflush(stdout);
@@ -289,7 +305,7 @@ show_intro(const struct lctx *c)
 {
 	const struct lesson *l = c->les;
 
-	printf("== Lesson %d: %s\n", l->number, l->title);
+	printf("%s== Lesson %d: %s%s\n", col(C_TITLE), l->number, l->title, col(C_OFF));
 	printf("   Objective: %s\n", l->objective);
 	if (l->text) {
 		putchar('\n');
@@ -305,14 +321,16 @@ step_passed(struct lctx *c)
 
 	c->lp->done[i] = 1;
 	c->lp->updated = (long)time(NULL);
-	printf("%s Step %d of %d done: %s\n", mark_done(), i + 1, c->les->nsteps, c->les->steps[i].title);
+	printf("%s%s Step %d of %d done: %s%s\n", col(C_PASS), mark_done(), i + 1, c->les->nsteps,
+	       c->les->steps[i].title, col(C_OFF));
 	if (i + 1 < c->les->nsteps) {
 		c->lp->step = i + 1;
 		save(c);
 		show_step(c);
 		return;
 	}
-	printf("\n%s Lesson %d (%s) complete.", mark_done(), c->les->number, c->les->name);
+	printf("\n%s%s Lesson %d (%s) complete.%s", col(C_PASS), mark_done(), c->les->number, c->les->name,
+	       col(C_OFF));
 	c->prog.current[0] = '\0';
 	free(c->prog.current_path);
 	c->prog.current_path = NULL;
@@ -492,7 +510,7 @@ sub_check(struct lctx *c)
 	}
 	c->lp->fails++;
 	save(c);
-	printf("%s Not yet: %s.\n", mark_fail(), why);
+	printf("%s%s Not yet:%s %s.\n", col(C_FAIL), mark_fail(), col(C_OFF), why);
 	if (c->lp->hints[c->lp->step] < s->nhints)
 		printf("  'lesson hint' gives a hint (%d left).\n", s->nhints - c->lp->hints[c->lp->step]);
 	else
@@ -531,7 +549,7 @@ sub_solution(struct lctx *c)
 	s = &c->les->steps[c->lp->step];
 	printf("A solution for step %d (%s):\n", c->lp->step + 1, s->title);
 	for (int i = 0; i < s->nsolutions; i++)
-		printf("    %s\n", s->solutions[i]);
+		printf("    %s%s%s\n", col(C_CMD), s->solutions[i], col(C_OFF));
 	/* a solution counts as every hint used, for the instructor's report */
 	c->lp->hints[c->lp->step] = (unsigned char)(s->nhints < 9 ? s->nhints + 1 : 9);
 	save(c);
@@ -1282,8 +1300,8 @@ lesson_after_line(struct nsx_shell *sh, const char *line, int status)
 	/* a planned failure: explain what the kernel just refused */
 	for (int i = 0; status != 0 && i < s->nexplains; i++)
 		if (first_word_is(line, s->explains[i].word)) {
-			printf("\n  Expected: '%s' failed here, and that is this step's lesson:\n",
-			       s->explains[i].word);
+			printf("\n  %sExpected: '%s' failed here, and that is this step's lesson:%s\n",
+			       col(C_NOTE), s->explains[i].word, col(C_OFF));
 			print_block(s->explains[i].text, "  ");
 			putchar('\n');
 			break;
