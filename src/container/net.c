@@ -421,6 +421,52 @@ net_route_default(struct in_addr gw, struct nsx_err *err)
 	return net_fail(err, errno, &r, "default route via %s", a);
 }
 
+/* ---- finding a route ---- */
+
+struct route_find {
+	struct in_addr dst;
+	int plen;		/* -1: any route; 0: the default */
+	bool found;
+};
+
+static int
+route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct route_find *q = data;
+	const struct nlattr *a;
+	struct in_addr dst = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
+	    rtm->rtm_family != AF_INET || rtm->rtm_table != RT_TABLE_MAIN)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm))
+		if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == sizeof(dst))
+			memcpy(&dst, mnl_attr_get_payload(a), sizeof(dst));
+	if (q->plen < 0 || (rtm->rtm_dst_len == q->plen && dst.s_addr == q->dst.s_addr))
+		q->found = true;
+	return MNL_CB_OK;
+}
+
+int
+net_route_find(const struct net_cidr *dst, struct nsx_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct route_find q = { .plen = 0 };
+	struct nl_req r = { .cb = route_cb, .data = &q };
+
+	rtm->rtm_family = AF_INET;
+	if (dst) {
+		q.dst = dst->net;
+		q.plen = dst->prefix;
+	}
+	if (nl_talk(nlh, &r) < 0)
+		return net_fail(err, errno, &r, "listing routes");
+	return q.found;
+}
+
 /* ---- choosing and parsing networks ---- */
 
 struct net_addrs {

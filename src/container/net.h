@@ -47,6 +47,9 @@ int net_addr_add(const char *ifname, struct in_addr addr, int prefix, struct nsx
 /* 0.0.0.0/0 via gw, table main, proto boot: ENETUNREACH until a link that
  * is up has an address in gw's subnet. */
 int net_route_default(struct in_addr gw, struct nsx_err *err);
+/* Is there an IPv4 route in the main table to dst (NULL: the default
+ * route)? 1, 0, or -1 with err. An RTM_GETROUTE dump. */
+int net_route_find(const struct net_cidr *dst, struct nsx_err *err);
 /* by RTM_GETLINK (not if_nametoindex(), whose socket is not ours) */
 bool net_link_exists(const char *ifname);
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "container/cgroup.h"
+#include "container/net.h"
 #include "model/model.h"
 #include "util/xalloc.h"
 
@@ -667,6 +668,26 @@ p_addr(const struct lesson_env *e, int argc, char **argv, char *why, size_t n)
 	return say(why, n, "no interface here has the address %s", want);
 }
 
+/* `route default` or `route 10.0.0.0/24`: an RTM_GETROUTE dump of this
+ * level's network namespace */
+static int
+p_route(const struct lesson_env *e, int argc, char **argv, char *why, size_t n)
+{
+	struct net_cidr c;
+	struct nsx_err err;
+	bool dflt = strcmp(argv[0], "default") == 0;
+	int r;
+
+	if (!dflt && net_parse_cidr(argv[0], &c, &err) < 0)
+		return say(why, n, "%s", err.msg);
+	r = net_route_find(dflt ? NULL : &c, &err);
+	if (r < 0)
+		return say(why, n, "%s", err.msg);
+	if (r)
+		return 1;
+	return say(why, n, "this network namespace has no %s route", argv[0]);
+}
+
 static int
 p_icmp_replies(const struct lesson_env *e, int argc, char **argv, char *why, size_t n)
 {
@@ -1025,6 +1046,7 @@ static const struct pred preds[] = {
 	{ "link", "s", p_link, "NAME", "it has interface NAME" },
 	{ "link-up", "s", p_link_up, "NAME", "interface NAME is up" },
 	{ "addr", "s", p_addr, "ADDR/PREFIX", "an interface has this address" },
+	{ "route", "r", p_route, "default|NET/PREFIX", "an IPv4 route to NET/PREFIX (or the default route)" },
 	{ "icmp-replies", "", p_icmp_replies, "", "ping replies have arrived in this network namespace" },
 	{ "cgroup-root", "", p_cgroup_root, "", "/proc/self/cgroup shows / (own cgroup namespace)" },
 	{ "cgroup-limit", "cv", p_cgroup_limit, "memory|pids VALUE", "the level's cgroup has this limit" },
@@ -1137,6 +1159,14 @@ arg_ok(char kind, const char *a, const char *pred, char *msg, size_t len)
 		if (cap_value(a) < 0)
 			return snprintf(msg, len, "%s: '%s' is not a capability (sys_admin, net_admin, ...)", pred, a), -1;
 		return 0;
+	case 'r': {
+		struct net_cidr c;
+		struct nsx_err e;
+
+		if (strcmp(a, "default") && net_parse_cidr(a, &c, &e) < 0)
+			return snprintf(msg, len, "route: %s", e.msg), -1;
+		return 0;
+	}
 	case 'p':
 		if (!*a)
 			return snprintf(msg, len, "%s: an empty path", pred), -1;

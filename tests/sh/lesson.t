@@ -120,6 +120,24 @@ out=$(printf '%s\n' 'lesson start secret' 'lesson status' | "$NSX" 2>&1)
 like "$out" "a process named 'mystery' is running now" "setup: mystery says it started the process"
 # (it ends with the nsx that started it; verify runs the lesson through)
 
+# ---- verify on the fixture lessons (the mystery, routes, a root lesson) ----
+
+out=$(env -u NSX_LESSONS "$NSX" lesson --lessons "$NSX_LESSONS" verify 2>&1)
+rc=$?
+for l in 01-demo 03-secret 04-route; do
+	like "$out" "^ok +$l: " "verify: $l"
+done
+if [ "$(id -u)" = 0 ]; then
+	like "$out" "^ok +02-rooty: " "verify: 02-rooty, as root"
+fi
+is "$rc" 0 "verify of the fixture lessons exits 0"
+out=$(cd "$T" && mkdir -p bad && cp "$TOP/tests/fixtures/lessons/01-demo.lesson" bad/01-demo.lesson &&
+	sed -i 's/^solution: hostname lab1$/solution: hostname lab2/' bad/01-demo.lesson &&
+	"$NSX" lesson --lessons "$T/bad" verify demo 2>&1)
+is "$?" 1 "verify of a lesson whose solution is wrong exits 1"
+like "$out" "FAILED +01-demo step 2 \(Name it\): the check fails after its solution: the hostname is 'lab2', not 'lab1'" \
+	"and names the step and why"
+
 # ---- no fd of the lesson engine leaks into programs ----
 
 out=$(printf '%s\n' 'lesson start demo' 'unshare uts' '/bin/ls /proc/self/fd' | "$NSX" 2>&1)
