@@ -46,29 +46,46 @@ repl_become(struct nsx_shell *sh, char **argv)
 	_exit(repl_run_argv(sh, argc, argv));
 }
 
+/* One segment, split again now: $$ and $NAME are this level's. */
+static int
+run_seg(struct nsx_shell *sh, const struct seg *raw)
+{
+	struct line one;
+	struct nsx_err err;
+	int status;
+
+	if (line_split(raw->text, &one, &err) < 0 || one.nsegs != 1) {
+		line_free(&one);
+		return sh->status = exec_shell(raw->text);
+	}
+	struct seg *s = &one.segs[0];
+
+	if (s->shell)
+		status = exec_shell(s->text);
+	else if (raw->external || s->external)
+		status = exec_program(s->argv);
+	else
+		status = repl_run_argv(sh, s->argc, s->argv);
+	line_free(&one);
+	return status;
+}
+
 int
 repl_run_line(struct nsx_shell *sh, const char *text)
 {
 	struct line l;
 	struct nsx_err err;
 
-	if (line_split(text, &l, &err) < 0) {
+	if (line_split_raw(text, &l, &err) < 0) {
 		nsx_err_print("", &err);
 		return sh->status = 2;
 	}
 	int owner = sh->depth;
 
 	for (size_t i = 0; i < l.nsegs && !sh->quit; i++) {
-		struct seg *s = &l.segs[i];
-
 		if (sh->linepos)
 			sh->linepos[owner] = i + 1;
-		if (s->shell)
-			sh->status = exec_shell(s->text);
-		else if (s->external)
-			sh->status = exec_program(s->argv);
-		else
-			sh->status = repl_run_argv(sh, s->argc, s->argv);
+		sh->status = run_seg(sh, &l.segs[i]);
 		/* a level opened here went on with this line's next segments:
 		 * back here, go on after the ones it ran */
 		if (sh->linepos && sh->depth == owner && sh->linepos[owner] > i + 1)

@@ -53,6 +53,9 @@ is_compound(const char *s)
  * forms ($(...), $?, ${X:-y}) and unset variables (sh drops an empty
  * unquoted word, which one argv cannot say). $$ is this shell's PID: in
  * a level, the level's own, as `echo $$` shows in a nested sh. */
+/* off in line_split_raw: the words are not wanted, only the segments */
+static bool expanding = true;
+
 static size_t
 var_expand(const char *p, struct buf *w)
 {
@@ -61,6 +64,8 @@ var_expand(const char *p, struct buf *w)
 	size_t k = 1, len;
 	bool brace = p[1] == '{';
 
+	if (!expanding)
+		return 0;
 	if (p[1] == '$') {
 		char pid[16];
 
@@ -142,7 +147,7 @@ line_add(struct line *l, struct seg *sg, const char *start, const char *end)
 		return;
 	}
 	sg->text = xstrndup(start, (size_t)(end - start));
-	if (sg->shell && strstr(sg->text, "$$")) {
+	if (expanding && sg->shell && strstr(sg->text, "$$")) {
 		char *t = pid_subst(sg->text);
 
 		free(sg->text);
@@ -270,6 +275,17 @@ line_split(const char *s, struct line *out, struct nsx_err *err)
 	}
 	free(w.s);
 	return 0;
+}
+
+int
+line_split_raw(const char *s, struct line *out, struct nsx_err *err)
+{
+	int r;
+
+	expanding = false;
+	r = line_split(s, out, err);
+	expanding = true;
+	return r;
 }
 
 void

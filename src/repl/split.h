@@ -25,6 +25,11 @@ struct line {
 /* Split at unquoted `;` and newlines; drop `#` comments. Returns 0, or -1
  * with err for an unterminated quote or a trailing backslash. */
 int line_split(const char *s, struct line *out, struct nsx_err *err);
+/* The same, but $NAME and $$ are left as typed: the segments of a line
+ * are found first, and each is split again (line_split) just before it
+ * runs, because one that opens a level runs the rest in another process,
+ * with another PID. */
+int line_split_raw(const char *s, struct line *out, struct nsx_err *err);
 void line_free(struct line *l);
 
 #endif

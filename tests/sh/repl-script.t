@@ -223,4 +223,16 @@ is "$(fds)" "0 1 2 3 " "-c: a line run by sh sees only fds 0-2"
 echo "!sh -c 'exec ls -1 /proc/self/fd'" | run 9</dev/null 7>"$TMP/seven"
 is "$(fds)" "0 1 2 3 " "script: a program sees only fds 0-2"
 
+# ---- $NAME and $$: nsx's own, expanded when each command runs ----
+
+out=$(NSX_T_DIR=/tmp "$NSX" -c 'cd $NSX_T_DIR; pwd')
+is "$out" /tmp "cd \$NAME changes nsx's own directory (not a short-lived sh's)"
+if [ "$(id -u)" = 0 ] || [ "$(sysctl -n kernel.unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ]; then
+	out=$(printf '%s\n' 'unshare pid; echo same line $$; echo "$$" > /dev/stdout' 'echo next line $$' | "$NSX" 2>/dev/null)
+	is "$out" "$(printf 'same line 1\n1\nnext line 1')" \
+		"\$\$ after a level opens on the same line is the level's PID (1 in its new pid namespace), in nsx and in sh"
+else
+	skip "needs user namespaces"
+fi
+
 done_testing
