@@ -59,6 +59,9 @@ struct nsx_shell {
 	 * lesson's start depth + 1; every level below exits, the start level
 	 * finishes the reset and sets it back to 0. */
 	int *unwind;
+	/* the start time of nsx's first level, read there (a level in a time
+	 * namespace sees start times moved by its boottime offset) */
+	unsigned long long session_start;
 };
 
 struct nsx_cmd {

@@ -36,6 +36,10 @@ struct lctx {
 	const char *dir;	/* --lessons */
 	struct progress prog;
 	const struct lesson *les;	/* the cache's */
+	/* what checks compare with: &prog.ref when this session owns the
+	 * lesson's start, else tmpref (another live nsx session owns it, or
+	 * this is a one-shot `nsx lesson ...`): captured here, never saved */
+	struct lesson_ref *ref, tmpref;
 	struct lesson_prog *lp;	/* the current lesson's record */
 };
 
@@ -79,6 +83,41 @@ static long
 session_id(const struct nsx_shell *sh)
 {
 	return (long)sh->levels[0].pid_start;
+}
+
+/* The session is nsx's first level: its PID and start time, against reuse. */
+static unsigned long long
+session_start(const struct nsx_shell *sh)
+{
+	return sh->session_start;
+}
+
+/* Is the session that owns the lesson's start still running? Start times
+ * read in a time namespace are moved by its boottime offset: undo it. */
+static bool
+session_alive(const struct nsx_shell *sh, const struct lesson_ref *r)
+{
+	unsigned long long t = lesson_starttime(sh->start_procfd, (pid_t)r->session, NULL);
+	long long sec = 0, nsec = 0, off = 0;
+	char clock[32];
+	FILE *f;
+
+	if (!t)
+		return false;
+	if ((f = fopen("/proc/self/timens_offsets", "re"))) {
+		while (fscanf(f, "%31s %lld %lld", clock, &sec, &nsec) == 3)
+			if (strcmp(clock, "boottime") == 0)
+				off = sec * sysconf(_SC_CLK_TCK) + nsec / (1000000000LL / sysconf(_SC_CLK_TCK));
+		fclose(f);
+	}
+	return t - (unsigned long long)off == r->session_start || t == r->session_start;
+}
+
+static bool
+ref_is_ours(const struct lctx *c)
+{
+	return c->prog.have_ref && c->prog.ref.session == session_id(c->sh) &&
+	       c->prog.ref.session_start == session_start(c->sh);
 }
 
 /* ---- loading ---- */
@@ -188,33 +227,56 @@ open_ref_mountinfo(const struct lctx *c)
 	ref_mountinfo = openat(c->sh->start_procfd, path, O_RDONLY | O_CLOEXEC);
 }
 
+/* This level becomes the lesson's start: into prog.ref (saved), or, with
+ * keep false, into tmpref for this command only. */
 static int
-capture_ref(struct lctx *c)
+capture_ref_into(struct lctx *c, bool keep)
 {
 	struct nsx_shell *sh = c->sh;
+	struct lesson_ref *r = keep ? &c->prog.ref : &c->tmpref;
 	struct nsx_err err;
 
-	if (lesson_ref_capture(&c->prog.ref, sh->start_procfd, sh->levels[sh->depth].pid_start,
-			       sh->depth, session_id(sh), &err) < 0) {
+	if (lesson_ref_capture(r, sh->start_procfd, sh->levels[sh->depth].pid_start, sh->depth,
+			       session_id(sh), &err) < 0) {
 		nsx_err_print("lesson", &err);
 		return -1;
 	}
-	c->prog.have_ref = true;
-	open_ref_mountinfo(c);
+	r->session_start = session_start(sh);
+	c->ref = r;
+	if (keep) {
+		c->prog.have_ref = true;
+		open_ref_mountinfo(c);
+	}
 	return 0;
 }
 
-/* A progress file from an earlier run of nsx: its start is gone; the level
- * the student is in now becomes the lesson's start. */
+static int
+capture_ref(struct lctx *c)
+{
+	return capture_ref_into(c, true);
+}
+
+/* Which start the checks compare with. The session that owns it keeps it;
+ * another nsx running at the same time (a second terminal, a one-shot
+ * `nsx lesson hint`) compares with where it is, without taking it over; a
+ * progress file from an nsx that has ended: the level the student is in
+ * now becomes the lesson's start. */
 static void
 ensure_ref(struct lctx *c)
 {
-	if (!c->prog.have_ref || c->prog.ref.session != session_id(c->sh)) {
-		capture_ref(c);
+	const struct lesson_ref *r = &c->prog.ref;
+
+	if (ref_is_ours(c)) {
+		c->ref = &c->prog.ref;
+		if (ref_mountinfo < 0 && c->sh->depth >= r->depth)
+			open_ref_mountinfo(c);
 		return;
 	}
-	if (ref_mountinfo < 0 && c->sh->depth >= c->prog.ref.depth)
-		open_ref_mountinfo(c);
+	if (c->sh->oneshot || (c->prog.have_ref && session_alive(c->sh, r))) {
+		capture_ref_into(c, false);
+		return;
+	}
+	capture_ref(c);
 }
 
 static int
@@ -255,9 +317,10 @@ env_of(struct lctx *c)
 		.procfd = sh->start_procfd,
 		.pid = sh->levels[sh->depth].pid_start,
 		.depth = sh->depth,
-		.ref = &c->prog.ref,
+		.ref = c->ref ? c->ref : &c->prog.ref,
 		.mystery = c->prog.have_mystery ? &c->prog.mystery : NULL,
-		.ref_mountinfo = ref_mountinfo,
+		/* the start's mounts are known only for our own start */
+		.ref_mountinfo = c->ref == &c->tmpref ? -1 : ref_mountinfo,
 	};
 }
 
@@ -571,7 +634,7 @@ sub_status(struct lctx *c)
 	printf("step %d of %d: %s\n", c->lp->step + 1, c->les->nsteps, c->les->steps[c->lp->step].title);
 	printf("done: %d of %d steps; hints shown: %d; failed checks: %d\n", ndone, c->les->nsteps, nh,
 	       c->lp->fails);
-	printf("started at level %d; you are at level %d\n", c->prog.ref.depth, c->sh->depth);
+	printf("started at level %d; you are at level %d\n", c->ref->depth, c->sh->depth);
 	printf("lab: %s\n", getenv("NSX_LAB") ? getenv("NSX_LAB") : "-");
 	if (c->les->mystery)
 		printf("mystery process: %s\n", c->prog.have_mystery && mystery_alive(&c->prog.mystery) ?
@@ -600,7 +663,7 @@ reset_here(struct nsx_shell *sh)
 	/* the lesson's own cleanup lines; their complaints (nothing to
 	 * remove) are no news */
 	fflush(NULL);
-	saved_err = dup(STDERR_FILENO);
+	saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (saved_err >= 0) {
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
@@ -610,7 +673,8 @@ reset_here(struct nsx_shell *sh)
 		}
 	}
 	for (int i = 0; i < c.les->ncleanups; i++) {
-		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), out = dup(STDOUT_FILENO);
+		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		int out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 
 		if (fd >= 0 && out >= 0)
 			dup2(fd, STDOUT_FILENO);
@@ -652,7 +716,7 @@ sub_reset(struct lctx *c)
 
 	if (need_lesson(c) < 0)
 		return 1;
-	if (c->prog.ref.session == session_id(sh) && sh->depth > c->prog.ref.depth && sh->unwind) {
+	if (ref_is_ours(c) && sh->depth > c->prog.ref.depth && sh->unwind) {
 		/* every level below the start exits after this command; the
 		 * start level then finishes the reset (lesson_after_line) */
 		*sh->unwind = c->prog.ref.depth + 1;
@@ -727,7 +791,7 @@ sub_report(struct lctx *c, int mode, int nfiles, char **files)
 	}
 	for (int f = 0; f < nfiles; f++) {
 		struct progress p;
-		struct stat st;
+		struct stat st = { .st_uid = (uid_t)-1 };
 		char user[64];
 
 		if (progress_read_file(files[f], &p, &err) < 0) {

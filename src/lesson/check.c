@@ -7,6 +7,7 @@
 #include "lesson/lesson.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "container/cgroup.h"
 #include "container/net.h"
 #include "model/model.h"
+#include "sys/sys.h"
 #include "util/xalloc.h"
 
 typedef int pred_fn(const struct lesson_env *e, int argc, char **argv, char *why, size_t n);
@@ -394,19 +396,24 @@ static int
 escapes_to_start(const struct lesson_env *e)
 {
 	pid_t c = fork();
-	int st;
+	int st = 0;
 
 	if (c < 0)
 		return -1;
 	if (c == 0) {
+		DIR *d = opendir("/");
+		struct dirent *de;
 		struct stat s;
+		const char *sub = NULL;
 
-		if (chdir("/") < 0 || (mkdir(".nsx-escape", 0700) < 0 && errno != EEXIST))
+		/* any directory under /: nothing is written */
+		while (d && (de = readdir(d)))
+			if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+				sub = de->d_name;
+				break;
+			}
+		if (!sub || chdir("/") < 0 || chroot(sub) < 0)
 			_exit(2);
-		if (chroot(".nsx-escape") < 0) {
-			rmdir("/.nsx-escape");
-			_exit(2);
-		}
 		for (int i = 0; i < 256; i++)
 			if (chdir("..") < 0)
 				break;
@@ -414,9 +421,9 @@ escapes_to_start(const struct lesson_env *e)
 			_exit(2);
 		_exit(s.st_dev == e->ref->rootdev && s.st_ino == e->ref->rootino ? 0 : 1);
 	}
-	while (waitpid(c, &st, 0) < 0 && errno == EINTR)
-		;
-	rmdir("/.nsx-escape");
+	while (waitpid(c, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	return WIFEXITED(st) && WEXITSTATUS(st) < 2 ? WEXITSTATUS(st) == 0 : -1;
 }
 
@@ -427,11 +434,18 @@ p_pivoted(const struct lesson_env *e, int argc, char **argv, char *why, size_t n
 
 	if (!root_differs(e, why, n))
 		return 0;
+	/* the escape is the proof where it can be tried (CAP_SYS_CHROOT);
+	 * else a chroot onto a directory that is no mount point is told by
+	 * mountinfo, which then has no "/" line */
+	switch (escapes_to_start(e)) {
+	case 1:
+		return say(why, n, "/ is a chroot: climbing out of it with .. reaches the old root");
+	case 0:
+		return 1;
+	}
 	r = mount_here(e, "/", NULL);
 	if (r <= 0)
 		return say(why, n, "/ is another directory, but not a mount point: a chroot, not pivot_root");
-	if (escapes_to_start(e) == 1)
-		return say(why, n, "/ is a chroot: climbing out of it with .. reaches the old root");
 	return 1;
 }
 
@@ -1005,17 +1019,27 @@ p_sh(const struct lesson_env *e, int argc, char **argv, char *why, size_t n)
 	if (c == 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+		sigset_t none;
+
 		if (null >= 0) {
 			dup2(null, 0);
 			dup2(null, 1);
 			dup2(null, 2);
 		}
-		signal(SIGINT, SIG_DFL);
+		/* as any program the shell runs: fds 0-2 only (not the
+		 * results pipe of verify), default signals */
+		sys_close_range(3, ~0U);
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		execl("/bin/sh", "sh", "-c", argv[0], (char *)NULL);
 		_exit(127);
 	}
-	while (waitpid(c, &st, 0) < 0 && errno == EINTR)
-		;
+	st = 0;
+	while (waitpid(c, &st, 0) < 0)
+		if (errno != EINTR)
+			return say(why, n, "waitpid: %s", strerror(errno));
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 1;
 	return say(why, n, "'%s' is not true here", argv[0]);
@@ -1100,6 +1124,11 @@ term_words(const char *s, char ***argv, int *argc, char *msg, size_t len)
 					w[k++] = *s++;
 				if (!*s) {
 					free(w);
+					for (int i = 0; i < *argc; i++)
+						free((*argv)[i]);
+					free(*argv);
+					*argv = NULL;
+					*argc = 0;
 					snprintf(msg, len, "unterminated %c quote", q);
 					return -1;
 				}
@@ -1246,6 +1275,24 @@ lesson_terms_free(struct lesson_term *t, int n)
 	free(t);
 }
 
+/* The next "&&" that is not inside '...' or "...". */
+static const char *
+and_outside_quotes(const char *s)
+{
+	char q = 0;
+
+	for (; *s; s++) {
+		if (q) {
+			if (*s == q)
+				q = 0;
+		} else if (*s == '\'' || *s == '"')
+			q = *s;
+		else if (s[0] == '&' && s[1] == '&')
+			return s;
+	}
+	return NULL;
+}
+
 int
 lesson_check_parse(const char *text, struct lesson_term **terms, int *n, char *msg, size_t len)
 {
@@ -1254,7 +1301,7 @@ lesson_check_parse(const char *text, struct lesson_term **terms, int *n, char *m
 	*terms = NULL;
 	*n = 0;
 	for (;;) {
-		const char *amp = strstr(s, "&&");
+		const char *amp = and_outside_quotes(s);
 		char *part = amp ? xstrndup(s, (size_t)(amp - s)) : xstrdup(s);
 		struct lesson_term t;
 		int r = term_parse(part, &t, msg, len);

@@ -81,6 +81,7 @@ int lesson_find(const char *dir, const char *arg, char **path, struct nsx_err *e
 /* The level where the lesson started: what checks compare with. */
 struct lesson_ref {
 	long session;		/* PID (as the start sees it) of nsx's first level */
+	unsigned long long session_start;	/* its starttime: a session is the pair */
 	int depth;		/* level depth */
 	pid_t pid;		/* the level's PID as nsx's start /proc sees it */
 	uid_t uid;
@@ -132,6 +133,9 @@ const struct lesson_pred_info *lesson_pred(int i);	/* NULL past the end */
 /* Start it (a child of this process, ended with it). */
 int mystery_spawn(struct lesson_mystery *m, struct nsx_err *err);
 bool mystery_alive(const struct lesson_mystery *m);
+/* starttime of pid (0 when it is gone), through procfd (< 0: /proc), and
+ * its state letter ('Z' for a zombie) into *state when not NULL */
+unsigned long long lesson_starttime(int procfd, pid_t pid, char *state);
 void mystery_stop(const struct lesson_mystery *m);
 
 /* ---- progress (progress.c) ---- */

@@ -52,26 +52,34 @@ write_text(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-static unsigned long long
-starttime(pid_t pid)
+unsigned long long
+lesson_starttime(int procfd, pid_t pid, char *state)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long v = 0;
-	FILE *f;
+	int fd;
+	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	snprintf(path, sizeof(path), procfd < 0 ? "/proc/%d/stat" : "%d/stat", (int)pid);
+	fd = procfd < 0 ? open(path, O_RDONLY | O_CLOEXEC) : openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
-		/* field 22, counted after the command name's closing ')' */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* fields counted after the command name's closing ')': 3 is the
+	 * state, 22 the start time */
+	if ((p = strrchr(buf, ')')) && p[1] == ' ') {
 		p += 2;
+		if (state)
+			*state = *p;
 		for (int i = 3; i < 22 && p; i++)
 			p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
 		if (p)
 			v = strtoull(p, NULL, 10);
 	}
-	fclose(f);
 	return v;
 }
 
@@ -125,6 +133,8 @@ mystery_spawn(struct lesson_mystery *m, struct nsx_err *err)
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return nsx_error(err, errno, "pipe: %s", strerror(errno));
 	fflush(NULL);
+	pid_t parent = getpid();
+
 	c = fork();
 	if (c < 0) {
 		close(pfd[0]);
@@ -135,8 +145,11 @@ mystery_spawn(struct lesson_mystery *m, struct nsx_err *err)
 		int null = open("/dev/null", O_RDWR);
 
 		close(pfd[0]);
-		/* it ends with the shell level that started it */
+		/* it ends with the shell level that started it (and at once
+		 * when that died before the prctl) */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		setpgid(0, 0);
 		e = mystery_setup(host, secret);
 		if (write(pfd[1], &e, sizeof(e)) != (ssize_t)sizeof(e) || e)
@@ -166,7 +179,7 @@ mystery_spawn(struct lesson_mystery *m, struct nsx_err *err)
 		return nsx_error(err, e, "cannot start the mystery process: %s", strerror(e));
 	}
 	m->pid = c;
-	m->start = starttime(c);
+	m->start = lesson_starttime(-1, c, NULL);
 	for (int t = 0; t < NSX_NTYPES; t++) {
 		char path[64];
 		struct stat st;
@@ -181,14 +194,23 @@ mystery_spawn(struct lesson_mystery *m, struct nsx_err *err)
 bool
 mystery_alive(const struct lesson_mystery *m)
 {
-	return m->pid > 0 && kill(m->pid, 0) == 0 && starttime(m->pid) == m->start;
+	char state = 0;
+
+	if (m->pid <= 0 || lesson_starttime(-1, m->pid, &state) != m->start)
+		return false;
+	if (state == 'Z') {
+		/* killed: reap it when it is ours (else its parent level will) */
+		waitpid(m->pid, NULL, WNOHANG);
+		return false;
+	}
+	return true;
 }
 
 void
 mystery_stop(const struct lesson_mystery *m)
 {
-	if (mystery_alive(m)) {
-		kill(m->pid, SIGKILL);
-		waitpid(m->pid, NULL, WNOHANG);
-	}
+	if (mystery_alive(m) && kill(m->pid, SIGKILL) == 0)
+		/* ours: wait for it, so no zombie stays; another level's:
+		 * ECHILD at once */
+		waitpid(m->pid, NULL, 0);
 }

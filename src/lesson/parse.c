@@ -133,6 +133,11 @@ key_start(struct parser *p, const struct key *k, char *value, int ln)
 		free(value);
 		return;
 	}
+	if (!s && !(k->flags & K_LESSON)) {
+		perr(p, ln, "'%s:' belongs in a step (after a 'step:' line)", k->name);
+		free(value);
+		return;
+	}
 	if ((k->flags & K_ONCE) && p->seen[ki]) {
 		perr(p, ln, "a second '%s:' (one is allowed%s)", k->name, s ? " per step" : "");
 		free(value);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "lesson/lesson.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +91,44 @@ name_ok(const char *s)
 	return true;
 }
 
+/* The hostname as hex ("-" when empty): any byte the kernel allows in it
+ * (blanks too) survives the round trip. */
+static void
+hex_encode(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	if (!*s) {
+		snprintf(out, n, "-");
+		return;
+	}
+	for (; *s && o + 3 <= n; s++, o += 2)
+		snprintf(out + o, n - o, "%02x", (unsigned char)*s);
+	out[o] = '\0';
+}
+
+static int
+hex_decode(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	if (strcmp(s, "-") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (strlen(s) % 2 || strlen(s) / 2 >= n)
+		return -1;
+	for (; *s; s += 2) {
+		unsigned v;
+
+		if (sscanf(s, "%2x", &v) != 1 || !isxdigit((unsigned char)s[1]))
+			return -1;
+		out[o++] = (char)v;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 /* One line; -1 when it does not parse. */
 static int
 parse_line(struct progress *p, char *line)
@@ -116,10 +156,13 @@ parse_line(struct progress *p, char *line)
 		int pid;
 
 		ns = r->ns;
-		if (sscanf(line, "ref %ld %d %d %u %u %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %64s%n",
-			   &r->session, &r->depth, &pid, &uid, &gid, &r->rootdev, &r->rootino,
-			   &ns[0], &ns[1], &ns[2], &ns[3], &ns[4], &ns[5], &ns[6], &ns[7],
-			   r->hostname, &n) != 16 || line[n] || r->depth < 0 || r->depth > 64)
+		char host[2 * sizeof(r->hostname) + 1];
+
+		if (sscanf(line, "ref %ld %llu %d %d %u %u %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %130s%n",
+			   &r->session, &r->session_start, &r->depth, &pid, &uid, &gid, &r->rootdev,
+			   &r->rootino, &ns[0], &ns[1], &ns[2], &ns[3], &ns[4], &ns[5], &ns[6], &ns[7],
+			   host, &n) != 17 || line[n] || r->depth < 0 || r->depth > 64 ||
+		    hex_decode(host, r->hostname, sizeof(r->hostname)) < 0)
 			return -1;
 		r->pid = pid;
 		r->uid = uid;
@@ -185,11 +228,25 @@ parse_file(FILE *f, struct progress *p)
 int
 progress_read_file(const char *path, struct progress *p, struct nsx_err *err)
 {
-	FILE *f = fopen(path, "re");
+	/* an instructor reads files students own: a FIFO, /dev/zero or a
+	 * symlink to one must not hang or exhaust the report */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
 
 	memset(p, 0, sizeof(*p));
-	if (!f)
+	if (fd < 0)
 		return nsx_error(err, errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
+		close(fd);
+		return nsx_error(err, EINVAL, "%s: not an nsx progress file (not a regular file of "
+				 "at most 1 MiB)", path);
+	}
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return nsx_error(err, errno, "%s: %s", path, strerror(errno));
+	}
 	if (parse_file(f, p) < 0) {
 		fclose(f);
 		progress_free(p);
@@ -238,8 +295,14 @@ progress_save(const struct progress *p, struct nsx_err *err)
 
 	if (dfd < 0)
 		return -1;
-	snprintf(tmp, sizeof(tmp), "progress.%d", (int)getpid());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* not the PID: two levels that are PID 1 of their namespaces would
+	 * write into one file */
+	unsigned r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (unsigned)getpid() ^ (unsigned)time(NULL);
+	snprintf(tmp, sizeof(tmp), "progress.%08x", r);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		if (fd >= 0)
 			close(fd);
@@ -248,16 +311,20 @@ progress_save(const struct progress *p, struct nsx_err *err)
 	fprintf(f, MAGIC "\n");
 	if (p->current[0])
 		fprintf(f, "current %s\n", p->current);
-	if (p->current_path)
+	/* a path the loader would refuse would cost all the progress */
+	if (p->current_path && p->current_path[0] == '/' && !strchr(p->current_path, '\n'))
 		fprintf(f, "file %s\n", p->current_path);
 	if (p->have_ref) {
 		const struct lesson_ref *r = &p->ref;
 
-		fprintf(f, "ref %ld %d %d %u %u %lu %lu", r->session, r->depth, (int)r->pid,
-			(unsigned)r->uid, (unsigned)r->gid, r->rootdev, r->rootino);
+		char host[2 * sizeof(r->hostname) + 1];
+
+		fprintf(f, "ref %ld %llu %d %d %u %u %lu %lu", r->session, r->session_start, r->depth,
+			(int)r->pid, (unsigned)r->uid, (unsigned)r->gid, r->rootdev, r->rootino);
 		for (int t = 0; t < NSX_NTYPES; t++)
 			fprintf(f, " %lu", r->ns[t]);
-		fprintf(f, " %s\n", r->hostname[0] && !strpbrk(r->hostname, " \t\n") ? r->hostname : "-");
+		hex_encode(r->hostname, host, sizeof(host));
+		fprintf(f, " %s\n", host);
 	}
 	if (p->have_mystery) {
 		const struct lesson_mystery *m = &p->mystery;
@@ -310,6 +377,23 @@ progress_lab(const char *name, char *buf, size_t n, struct nsx_err *err)
 	return 0;
 }
 
+/* "\040" in a mountinfo path is a blank */
+static void
+mountinfo_unescape(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (; *s && o + 1 < n; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			out[o++] = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else
+			out[o++] = *s;
+	}
+	out[o] = '\0';
+}
+
 /* rm -r of what is inside dfd, staying on one file system (dev): a bind
  * mount of / under the lab must not take the host with it. */
 static void
@@ -329,12 +413,21 @@ rm_tree(int dfd, dev_t dev, int depth)
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
+		struct statx stx;
+
 		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+			continue;
+		/* a bind mount of the same file system has the same st_dev:
+		 * never go into a mount point (one that could not be detached) */
+		if (statx(dfd, e->d_name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0 ||
+		    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+		    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
 			continue;
 		if (S_ISDIR(st.st_mode) && depth < 64) {
 			int sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (sub >= 0) {
+				/* a directory of the lab's own (checked above) */
 				fchmod(sub, 0700);
 				rm_tree(sub, dev, depth + 1);
 				close(sub);
@@ -366,10 +459,12 @@ progress_lab_clear(const char *name, struct nsx_err *err)
 		int npts = 0;
 
 		while (getline(&line, &cap, f) >= 0) {
-			char mp[PATH_MAX];
+			char raw[PATH_MAX], mp[PATH_MAX];
 
-			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, lab, len) == 0 &&
-			    (mp[len] == '/' || mp[len] == '\0')) {
+			if (sscanf(line, "%*s %*s %*s %*s %4095s", raw) != 1)
+				continue;
+			mountinfo_unescape(raw, mp, sizeof(mp));
+			if (strncmp(mp, lab, len) == 0 && (mp[len] == '/' || mp[len] == '\0')) {
 				pts = xreallocarray(pts, (size_t)npts + 1, sizeof(char *));
 				pts[npts++] = xstrdup(mp);
 			}

@@ -37,6 +37,12 @@ like "$err" "step 2 has no 'hint:'" "lint: a step without a hint"
 like "$err" "no 'objective:'" "lint: a missing objective"
 is "$(echo "$err" | wc -l)" 8 "lint reports all eight errors at once"
 
+printf '%s\n' 'title: t' 'objective: o' 'needs: rootless' 'check: ns-new uts' 'step: s' \
+	'check: contains /x "a && b" && ns-new uts' 'hint: h' 'solution: unshare uts' >"$T/05-early.lesson"
+err=$("$NSX" lesson lint "$T/05-early.lesson" 2>&1)
+is "$err" "$T/05-early.lesson:4: 'check:' belongs in a step (after a 'step:' line)" \
+	"lint: a step's key before the first step (and && inside quotes is no separator)"
+
 # the engine refuses the broken lesson with the same first message; the
 # others still work
 out=$(NSX_LESSONS=$TOP/tests/fixtures/lessons-broken:$NSX_LESSONS "$NSX" lesson start broken 2>&1)
@@ -113,11 +119,41 @@ like "$json" '"steps": 3' "report --json: numbers as numbers"
 like "$json" '"complete": false' "report --json: a boolean"
 flike "$("$NSX" lesson report "$P")" "LESSON +DONE.*demo" "report of a progress file given by path"
 fails "not an nsx progress file" lesson report /etc/hostname
+mkfifo "$T/report-fifo"
+out=$(timeout 10 "$NSX" lesson report "$T/report-fifo" 2>&1)
+is "$?" 1 "report of a FIFO (a student's trick) ends at once"
+like "$out" "not a regular file" "and says why"
+
+# ---- two sessions: a second nsx does not take the lesson's start over ----
+
+mkfifo "$T/fifo"
+"$NSX" <"$T/fifo" >"$T/a.out" 2>&1 &
+A=$!
+on_exit "kill $A 2>/dev/null"
+exec 7>"$T/fifo"
+echo 'lesson start demo' >&7
+echo 'unshare uts' >&7
+wait_cond grep -q "Step 1 of 3 done" "$T/a.out"
+ok $? "session A: step 1 passes"
+out=$("$NSX" lesson hint 2>&1; printf 'lesson status\n' | "$NSX" 2>&1)
+like "$out" "Hint 1 of 1" "meanwhile a one-shot 'nsx lesson hint' and a second shell run"
+echo 'hostname lab1' >&7
+wait_cond grep -q "Step 2 of 3 done" "$T/a.out"
+ok $? "session A: step 2 still passes (its start was not taken over)"
+echo 'lesson status' >&7
+wait_cond grep -q "started at level 0; you are at level 1" "$T/a.out"
+ok $? "session A: the lesson still started at its level 0"
+exec 7>&-
+wait "$A"
 
 # ---- the mystery process ----
 
 out=$(printf '%s\n' 'lesson start secret' 'lesson status' | "$NSX" 2>&1)
 like "$out" "a process named 'mystery' is running now" "setup: mystery says it started the process"
+out=$(printf '%s\n' 'lesson start secret' '!kill -9 $NSX_MYSTERY_PID' 'sleep 0.5' 'lesson status' 'lesson' \
+	'lesson status' | "$NSX" 2>&1)
+flike "$out" "mystery process: not running.*a process named 'mystery' is running now.*mystery process: running" \
+	"a killed mystery process is seen as gone, and 'lesson' starts it again"
 # (it ends with the nsx that started it; verify runs the lesson through)
 
 # ---- verify on the fixture lessons (the mystery, routes, a root lesson) ----
@@ -151,6 +187,21 @@ like "$out" "progress was damaged: set aside as progress.bad, starting with no p
 ok "$(test -e "$P.bad"; echo $?)" "and kept as progress.bad"
 out=$(printf '%s\n' 'lesson start demo' 'lesson status' | "$NSX" 2>&1)
 like "$out" "step 1 of 3" "nsx goes on with fresh progress"
+
+# ---- as root: reset and a bind mount in the lab; a hostname with a blank ----
+
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$T/victim" && echo keep >"$T/victim/file"
+	out=$(unshare -m --propagation private sh -c "printf '%s\n' 'lesson start demo' \
+		'mkdir \"\$NSX_LAB/my dir\"' 'mount --bind $T/victim \"\$NSX_LAB/my dir\"' 'lesson reset' | '$NSX'" 2>&1)
+	like "$out" "is reset" "reset with a bind mount under the lab"
+	is "$(cat "$T/victim/file" 2>&1)" keep "the bind-mounted directory's files are not deleted"
+	out=$(unshare -u sh -c "hostname 'lab pc'; printf '%s\n' 'lesson start demo' 'unshare uts' 'hostname lab1' \
+		'exit' 'lesson status' | '$NSX'" 2>&1)
+	flike "$out" "Step 3 of 3 done" "a hostname with a blank is the start's again after exit"
+else
+	skip "needs root (mount, hostname)"
+fi
 
 # ---- a root lesson for a normal user ----
 
