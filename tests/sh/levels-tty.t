@@ -16,53 +16,16 @@ fi
 TMP=$(mktemp -d)
 on_exit rm -rf "$TMP"
 SOCK=nsxlv$$
-tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
-# (cleanups run last first: nsx and its levels, the server, then its socket)
-on_exit rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-on_exit tmux -L "$SOCK" kill-server
+. "$(dirname "$0")/tmux.sh"
+# (cleanups run last first: nsx and its levels, then the server)
 on_exit '[ -n "${NSXPID:-}" ] && kill_tree "$NSXPID"'
 
 SIGIL='#'
 [ "$(id -u)" = 0 ] || SIGIL='$'
 HOST=$(hostname)
-WAIT_TENTHS=${NSX_TTY_WAIT:-100}
 ENV="env HOME=$TMP XDG_STATE_HOME=$TMP/state INPUTRC=/dev/null TERM=screen"
 
-S=lv
-tmx start-server \; set-option -g remain-on-exit on \; set-option -g history-limit 5000 \; \
-	new-session -d -x 150 -y 40 -s "$S" "$ENV $NSX; echo \$? >$TMP/rc"
-screen() { tmx capture-pane -p -t "$S" -S - 2>/dev/null; }
-cur_line() { screen | sed '/^$/d' | tail -n 1; }
-keys() { tmx send-keys -t "$S" "$@"; }
-type_line() { tmx send-keys -t "$S" -l "$1"; }
-run_line() { type_line "$1"; keys Enter; }
-show_end() {
-	screen | sed '/^$/d' | tail -n 8 | sed 's/^/#   | /'
-}
-wait_line() {	# until the cursor's line is $1
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		[ "$(cur_line)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "# waited for line: '$1'; the screen ends with:"
-	show_end
-	return 1
-}
-wait_screen() {	# until some line matches the regex $1
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	echo "# waited for: /$1/; the screen ends with:"
-	show_end
-	return 1
-}
-clear_screen() {
-	keys C-l
-	tmx clear-history -t "$S"
-}
+start_cmd "$ENV $NSX; echo \$? >$TMP/rc" 150 40
 pane_pid() { tmx display-message -p -t "$S" '#{pane_pid}' 2>/dev/null; }
 find_nsx() { NSXPID=$(pgrep -P "$(pane_pid)" -x nsx); }
 wait_cond find_nsx

@@ -14,10 +14,7 @@ fi
 TMP=$(mktemp -d)
 on_exit rm -rf "$TMP"
 SOCK=nsxtest$$
-tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
-# (cleanups run last first: the server, then the socket it leaves behind)
-on_exit rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-on_exit tmux -L "$SOCK" kill-server
+. "$(dirname "$0")/tmux.sh"
 # a program of our own, for the PID completion
 sleep 1000 &
 SLEEP=$!
@@ -26,7 +23,6 @@ on_exit kill "$SLEEP"
 SIGIL='#'
 [ "$(id -u)" = 0 ] || SIGIL='$'
 P="nsx$SIGIL"	# the prompt as capture-pane shows it: trailing space trimmed
-WAIT_TENTHS=${NSX_TTY_WAIT:-100}	# 10 s: a loaded machine is slow to scan /proc
 
 ENV="env HOME=$TMP XDG_STATE_HOME=$TMP/state INPUTRC=/dev/null TERM=screen"
 # start: nsx in a new pane, under a sh that writes nsx's exit status to
@@ -44,49 +40,6 @@ nsx_status() {
 	cat "$TMP/rc"
 }
 nsx_gone() { ! kill -0 "$NSXPID" 2>/dev/null; }
-# start_cmd SHELL-COMMAND: what the pane runs, in a new session $S; the
-# pane stays when it ends. The previous session goes only once the new one
-# is there: a server left with none would exit, and a new-session racing
-# its exit could die with it.
-N=0 S=
-start_cmd() {
-	local old=$S
-
-	N=$((N + 1)) S=t$N
-	tmx start-server \; set-option -g remain-on-exit on \; \
-		set-option -g history-limit 5000 \; \
-		new-session -d -x 120 -y 40 -s "$S" "$1"
-	[ -z "$old" ] || tmx kill-session -t "$old"
-}
-screen() { tmx capture-pane -p -t "$S" -S - 2>/dev/null; }
-cur_line() { screen | sed '/^$/d' | tail -n 1; }
-keys() { tmx send-keys -t "$S" "$@"; }
-type_line() { tmx send-keys -t "$S" -l "$1"; }
-pane() { tmx display-message -p -t "$S" "$1" 2>/dev/null; }
-pane_dead() { [ "$(pane '#{pane_dead}')" = 1 ]; }
-
-# wait_line TEXT: until the cursor's line (the last one with text) is TEXT
-wait_line() {
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		[ "$(cur_line)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "# waited for line: '$1'; the screen ends with:"
-	screen | sed '/^$/d' | tail -n 8 | sed 's/^/#   | /'
-	return 1
-}
-# wait_screen REGEX: until some line of the pane (scrollback too) matches
-wait_screen() {
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	echo "# waited for: /$1/; the screen ends with:"
-	screen | sed '/^$/d' | tail -n 8 | sed 's/^/#   | /'
-	return 1
-}
 # clear: forget what is on screen, so the next waits see only new output
 clear_screen() {
 	keys C-l
@@ -103,11 +56,6 @@ wait_prompt() {
 	echo "# waited for a prompt; the screen ends with:"
 	screen | sed '/^$/d' | tail -n 8 | sed 's/^/#   | /'
 	return 1
-}
-# run_line LINE: type LINE and Enter
-run_line() {
-	type_line "$1"
-	keys Enter
 }
 
 start
