@@ -42,8 +42,6 @@ init_main(struct run_ctx *c)
 
 	/* not dumpable and without host fds since before the command (see
 	 * step_init); the container's capabilities lack CAP_SYS_PTRACE too */
-	prctl(PR_SET_NAME, "nsx-init");
-	title_set("nsx-init");
 	close(c->sock);
 	/* Blocked signals are queued, not dropped, even for a PID 1 (they
 	 * were blocked before the command started, see step_init) */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "sys/sys.h"
+#include "util/title.h"
 #include "util/xalloc.h"
 
 #ifndef CLONE_NEWTIME
@@ -578,6 +579,23 @@ step_init(struct run_ctx *c)
 	 * exists. The sync socket stays for the command's exec error. */
 	prctl(PR_SET_DUMPABLE, 0);
 	run_close_fds(c);
+	/* named before the command exists: its first `ps` shows nsx-init,
+	 * not nsx's command line. title_set overwrites the memory of nsx's
+	 * argv, where the command's words are: copy them first (this process
+	 * is the container's, its heap its own). */
+	if (c->p->o.argv) {
+		int n = 0;
+		char **copy;
+
+		while (c->p->o.argv[n])
+			n++;
+		copy = xcalloc((size_t)n + 1, sizeof(char *));
+		for (int i = 0; i < n; i++)
+			copy[i] = xstrdup(c->p->o.argv[i]);
+		c->p->o.argv = copy;
+	}
+	prctl(PR_SET_NAME, "nsx-init");
+	title_set("nsx-init");
 	pid = clone(payload_entry, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	if (pid < 0)
 		return fail(c, "starting the command%s: %s", "");
