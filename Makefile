@@ -26,14 +26,14 @@ DEPS := build-essential pkg-config libreadline-dev libncurses-dev \
 # relocating them cost about 1 ms at every start (measured with `nsx run --
 # /bin/true`); Debian ships no static libsmartcols or libmnl.
 PKGS    := smartcols libmnl
-STATIC_LIBS := -Wl,-Bstatic -lreadline -ltinfo -lcap -lnettle -Wl,-Bdynamic
+STATIC_LIBS := -Wl,-Bstatic -lreadline -lncursesw -ltinfo -lcap -lnettle -Wl,-Bdynamic
 VERSION := 0.1
 
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
 NSX_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Isrc -DNSX_VERSION='"$(VERSION)"' -D_FILE_OFFSET_BITS=64 \
-	$(shell $(PKG_CONFIG) --cflags readline smartcols libmnl libarchive libcap nettle 2>/dev/null)
+	$(shell $(PKG_CONFIG) --cflags ncursesw readline smartcols libmnl libarchive libcap nettle 2>/dev/null)
 NSX_LIBS := $(STATIC_LIBS) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
 
 SRCS := $(wildcard src/*.c src/*/*.c)

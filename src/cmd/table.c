@@ -10,6 +10,7 @@ extern const struct nsx_cmd cmd_enter;
 extern const struct nsx_cmd cmd_run;
 extern const struct nsx_cmd cmd_containers;
 extern const struct nsx_cmd cmd_lesson;
+extern const struct nsx_cmd cmd_view;
 extern const struct nsx_cmd cmd_pin;
 extern const struct nsx_cmd cmd_unpin;
 extern const struct nsx_cmd cmd_help;
@@ -19,6 +20,7 @@ extern const struct nsx_cmd cmd_exit;
 const struct nsx_cmd *const nsx_commands[] = {
 	&cmd_ls,
 	&cmd_ns,
+	&cmd_view,
 	&cmd_doctor,
 	&cmd_unshare,
 	&cmd_enter,
