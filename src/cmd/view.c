@@ -22,7 +22,7 @@ static const struct nsx_opt view_opts[] = {
 	{ "mono", OPT_MONO, ARG_NONE, NULL, COMP_NONE, "no colours (also with NO_COLOR set)" },
 	{ "once", OPT_ONCE, ARG_NONE, NULL, COMP_NONE, "print one frame as text and exit" },
 	{ "size", OPT_SIZE, ARG_REQUIRED, "WxH", COMP_NONE, "the frame's size with --once (default 80x24)" },
-	{ "ansi", OPT_ANSI, ARG_NONE, NULL, COMP_NONE, "--once: with colour escapes" },
+	{ "ansi", OPT_ANSI, ARG_NONE, NULL, COMP_NONE, "with --once: colour escapes" },
 	{ "iterations", OPT_ITER, ARG_REQUIRED, "N", COMP_NONE, "quit after N refreshes (benchmarks)" },
 	{ NULL, 0, 0, NULL, 0, NULL },
 };
