@@ -1,0 +1,159 @@
+#!/bin/bash
+# The viewer on a terminal, driven through tmux: screens, moving, filter,
+# type cycle, pause, help, detail and back, the selection staying on its
+# namespace when others appear, e entering a process at a new level and
+# the viewer coming back, a terminal too small and enlarged again, quit;
+# and `view` from nsx's shell returning to its prompt.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nsproc.sh"
+
+if ! command -v tmux >/dev/null; then
+	skip "tmux is not installed"
+	done_testing
+	exit
+fi
+need_root || { done_testing; exit; }
+TMP=$(mktemp -d)
+on_exit rm -rf "$TMP"
+SOCK=nsxvw$$
+. "$(dirname "$0")/tmux.sh"
+
+# a process of our own in new uts and net namespaces, with a hostname
+unshare --uts --net sh -c 'hostname viewtest; exec sleep 600' </dev/null >/dev/null 2>&1 &
+SLEEP=$!
+on_exit kill "$SLEEP"
+wait_cond test "$(readlink /proc/$SLEEP/ns/uts)" != "$(readlink /proc/self/ns/uts)"
+UTS=$(readlink /proc/$SLEEP/ns/uts | tr -dc 0-9)
+
+ENV="env HOME=$TMP XDG_STATE_HOME=$TMP/state INPUTRC=/dev/null TERM=screen"
+start_cmd "$ENV $NSX view --delay 0.3 --mono; echo rc=\$? >$TMP/rc" 120 30
+wait_screen "^nsx view +1 namespaces 2 tree 3 processes 4 detail"
+ok $? "the viewer starts on the namespaces screen"
+wait_screen "^TYPE\* +NS PROCS +OWNER LABEL"
+ok $? "with its column header, sorted by type"
+wait_screen "^uts +$UTS "
+ok $? "the test's uts namespace is listed"
+
+# the selected row: reverse video in --mono (capture-pane -e shows SGR 7)
+# (the title's tab of the current screen is reverse too: not that line)
+selected() { tmx capture-pane -e -p -t "$S" | grep $'\e\\[[0-9;]*7m' | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^nsx view' | head -1; }
+
+# filter: only the test's uts namespace
+keys /
+type_line "$UTS"
+keys Enter
+wait_screen "^\[?/?$UTS|/$UTS" >/dev/null
+wait_cond sh -c "[ \"\$(tmux -L $SOCK capture-pane -p -t $S | grep -c '^[a-z]* *40265')\" = 1 ]"
+ok $? "/ filters the rows down to the one namespace"
+like "$(selected)" "^uts +$UTS " "the filtered row is selected"
+
+# the selection stays on its namespace while others appear
+keys Escape
+wait_cond sh -c "[ \"\$(tmux -L $SOCK capture-pane -p -t $S | grep -c '^[a-z]* *40265')\" -gt 3 ]"
+ok $? "Esc clears the filter"
+like "$(selected)" "^uts +$UTS " "the selection is still on the test's uts namespace"
+unshare --uts --ipc sleep 600 </dev/null >/dev/null 2>&1 &
+OTHER=$!
+on_exit kill "$OTHER"
+OTHER_UTS=$(wait_cond test -e /proc/$OTHER/ns/uts; readlink /proc/$OTHER/ns/uts | tr -dc 0-9)
+wait_screen "^uts +$OTHER_UTS "
+ok $? "a new namespace appears at the next refresh"
+like "$(selected)" "^uts +$UTS " "... and the selection stays on the same namespace (by inode, not row)"
+
+# detail and back
+keys Enter
+wait_screen "^Detail of uts:\[$UTS\]"
+ok $? "Enter shows the detail of the selected namespace"
+wait_screen "^ +$SLEEP/1? *sleep 600| +$SLEEP/$SLEEP +sleep 600"
+ok $? "... with its processes (the test's sleep)"
+keys Escape
+wait_screen "^TYPE\* +NS"
+ok $? "Esc goes back to the namespaces screen"
+
+# screens
+keys 3
+wait_screen "^ +PID +INSIDE C I M N P T U H COMMAND"
+ok $? "3: the processes screen, a column per type"
+keys /
+type_line "sleep 600"
+keys Enter
+wait_screen "^ +$SLEEP +$SLEEP +\. \. \. N \. \. \. H sleep 600"
+ok $? "the sleep differs from PID 1 in net (N) and uts (H)"
+keys Escape
+keys 2
+wait_screen "^User namespaces, each under the one that made it"
+ok $? "2: the tree screen"
+keys Tab
+wait_screen "^ +PID +INSIDE"
+ok $? "Tab: the next screen (processes)"
+keys t
+wait_screen "type cgroup"
+ok $? "t: only one type (cgroup), named in the title"
+keys t t t
+wait_screen "type net"
+ok $? "t t t: net"
+wait_screen "^ +$SLEEP .* sleep 600"
+ok $? "... the processes that differ from PID 1 in it, the sleep among them"
+keys t t t t t
+wait_screen "^nsx view .* procs" && ! screen | grep -q "type uts"
+ok $? "and back to every type"
+
+# pause, help
+keys Space
+wait_screen "PAUSED"
+ok $? "Space pauses the refresh"
+keys Space
+wait_cond sh -c "! tmux -L $SOCK capture-pane -p -t $S | grep -q PAUSED"
+ok $? "Space again resumes"
+keys '?'
+wait_screen "^nsx view: the namespaces of this machine, live"
+ok $? "? shows the keys"
+keys x
+wait_screen "^ +PID +INSIDE"
+ok $? "any key leaves the help"
+
+# e: enter the sleep's namespaces at a new level, then come back
+keys /
+type_line "$SLEEP"
+keys Enter
+wait_screen "^ +$SLEEP +$SLEEP "
+keys e
+wait_screen "^nsx\[1 [a-z,]*net[a-z,]* viewtest\]#"
+ok $? "e enters the selected process: a level with its hostname in the prompt"
+run_line hostname
+wait_screen "^viewtest$"
+ok $? "the level's hostname is the process's"
+run_line exit
+wait_screen "^nsx view +1 namespaces"
+ok $? "exit: back in the viewer"
+
+# too small, then enlarged
+tmx resize-window -t "$S" -x 50 -y 8
+wait_screen "^terminal too small \(50x8\)"
+ok $? "a terminal too small is told so"
+tmx resize-window -t "$S" -x 120 -y 30
+wait_screen "^nsx view +1 namespaces"
+ok $? "enlarged: the viewer draws again"
+
+keys q
+wait_cond test -s "$TMP/rc"
+is "$(cat "$TMP/rc")" "rc=0" "q quits with status 0"
+
+# view from nsx's shell: q is back at the prompt
+start_cmd "$ENV $NSX" 120 30
+wait_line 'nsx#'
+run_line "view --delay 0.5"
+wait_screen "^nsx view +1 namespaces"
+ok $? "view from the shell"
+keys q
+wait_line 'nsx#'
+ok $? "q: back at nsx's prompt"
+
+# no terminal: one clear line; --once needs none
+out=$("$NSX" view </dev/null 2>&1 | cat)
+like "$out" "^nsx: view: not a terminal \(for one frame as text: view --once --size 80x24\)$" \
+	"without a terminal: one line saying what to do"
+out=$(TERM=nosuchterm script -qec "$NSX view" /dev/null 2>&1 </dev/null | tr -d '\r')
+like "$out" "cannot use the terminal 'nosuchterm'" "an unknown TERM: a clear error"
+
+done_testing
