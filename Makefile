@@ -64,7 +64,7 @@ $(BUILD)/%.o: %.c $(wildcard src/*.h src/*/*.h)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(NSX_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.t: tests/unit/%.c tests/tap.h $(LIBOBJS)
+$(BUILD)/tests/%.t: tests/unit/%.c tests/tap.h tests/fixture.h $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(NSX_CFLAGS) -Itests $(CFLAGS) -o $@ $< $(LIBOBJS) $(NSX_LIBS)

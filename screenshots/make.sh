@@ -65,3 +65,29 @@ shot run 110 24 'run --name web --memory 64m --pids 20' 'hostname; ps; ip -o lin
 shot run-plan 124 48 'run --dry-run --name demo'
 # a lesson: a step explained, then passing its check after the command
 shot lesson 110 46 'lesson start uts' 'unshare uts'
+# the viewer: each screen, with a container-like process to show
+# view_shot NAME KEY...: `nsx view`, then the keys, then capture
+view_shot() {
+	local name=$1 k
+	shift
+	tmux -L "$SRV" -f /dev/null new-session -d -s shot -x 120 -y 32 \
+		"env -i PATH=$PATH HOME=$TMP TERM=xterm-256color LC_ALL=C $NSX view --delay 2"
+	wait_for 'nsx view' || { tmux -L "$SRV" kill-server; return 1; }
+	for k in "$@"; do
+		tmux -L "$SRV" send-keys -t shot "$k"
+		sleep 0.3
+	done
+	sleep 0.5
+	tmux -L "$SRV" capture-pane -e -p -t shot >"$TMP/$name.ans"
+	tmux -L "$SRV" kill-server
+	ansilove -q -c 120 -o "$OUT/$name.png" "$TMP/$name.ans" >/dev/null || return 1
+	echo "screenshots/$name.png"
+}
+unshare --uts --net --ipc --pid --fork --mount-proc sh -c 'hostname web1; exec sleep 600' </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+disown
+sleep 0.3
+view_shot view-namespaces
+view_shot view-tree 2
+view_shot view-processes 3 / s l e e p Enter
+view_shot view-detail t t t t t t t t Down Enter

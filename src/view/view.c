@@ -169,11 +169,13 @@ struct col {
 	const char *name;
 	int width;		/* 0: takes the rest */
 	bool right;
+	int min_w;		/* shown only on a frame at least this wide */
 };
 
 static const struct col ns_cols[] = {
-	{ "TYPE", 6, false }, { "NS", 10, true }, { "PROCS", 5, true }, { "OWNER", 10, true },
-	{ "LABEL", 16, false }, { "CONTENT", 0, false }, { "HELD BY", 0, false },
+	{ "TYPE", 6, false, 0 }, { "NS", 10, true, 0 }, { "PROCS", 5, true, 0 },
+	{ "OWNER", 10, true, 100 }, { "LABEL", 19, false, 0 }, { "CONTENT", 0, false, 0 },
+	{ "HELD BY", 0, false, 0 },
 };
 #define NS_NCOLS 7
 
@@ -433,6 +435,8 @@ draw_cols(struct frame *f, int y, const struct col *cols, int ncols, char cell[]
 	int x = 0, fixed = 0, flex = 0;
 
 	for (int i = 0; i < ncols; i++) {
+		if (cols[i].min_w > f->w)
+			continue;
 		fixed += cols[i].width + 1;
 		flex += cols[i].width == 0;
 	}
@@ -442,6 +446,8 @@ draw_cols(struct frame *f, int y, const struct col *cols, int ncols, char cell[]
 		int w = cols[i].width ? cols[i].width : rest;
 		int len = (int)strlen(cell[i]);
 
+		if (cols[i].min_w > f->w)
+			continue;
 		if (i == ncols - 1)
 			w = f->w - x;
 		if (cols[i].right && len < w)
@@ -473,9 +479,9 @@ draw_ns_row(struct view *v, struct frame *f, int y, const struct vrow *r)
 }
 
 static const struct col proc_cols[] = {
-	{ "PID", 7, true }, { "INSIDE", 7, true }, { "C", 1, false }, { "I", 1, false },
-	{ "M", 1, false }, { "N", 1, false }, { "P", 1, false }, { "T", 1, false },
-	{ "U", 1, false }, { "H", 1, false }, { "COMMAND", 0, false },
+	{ "PID", 7, true, 0 }, { "INSIDE", 7, true, 0 }, { "C", 1, false, 0 }, { "I", 1, false, 0 },
+	{ "M", 1, false, 0 }, { "N", 1, false, 0 }, { "P", 1, false, 0 }, { "T", 1, false, 0 },
+	{ "U", 1, false, 0 }, { "H", 1, false, 0 }, { "COMMAND", 0, false, 0 },
 };
 #define PROC_NCOLS 11
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "fixture.h"
 #include "model/model.h"
 
 /* init namespaces of the fixtures */
@@ -23,16 +24,6 @@
 #define I_USER	4026531837ul
 #define I_UTS	4026531838ul
 
-static char *
-fixture(const char *name)
-{
-	const char *top = getenv("NSX_TOP");
-	char *s;
-
-	if (asprintf(&s, "%s/tests/fixtures/%s", top && *top ? top : ".", name) < 0)
-		abort();
-	return s;
-}
 
 static int
 scan(struct nsx_model *m, const char *root, unsigned types, unsigned want, int nthreads)
