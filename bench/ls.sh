@@ -33,60 +33,17 @@ done
 [ -x "$NSX" ] || die "$NSX is not built: run make"
 [[ $N =~ ^[0-9]+$ && $BIG =~ ^[0-9]+$ && $N -ge 100 && $BIG -ge $N ]] ||
 	die "usage: bench/ls.sh [N [BIG]] with 100 <= N <= BIG"
-
-# Every 100th sleeper also has an unshare parent: BIG*1.01 processes, plus
-# what is already running, must fit under pid_max, threads-max and RLIMIT_NPROC.
-count_procs() { local p=(/proc/[0-9]*); echo ${#p[@]}; }
-nprocs_now=$(count_procs)
-need=$((BIG + BIG / 100 + 100))
-pid_max=$(cat /proc/sys/kernel/pid_max)
-threads_max=$(cat /proc/sys/kernel/threads-max)
-[ $((nprocs_now + need)) -lt "$pid_max" ] ||
-	die "$BIG processes do not fit under kernel.pid_max=$pid_max ($nprocs_now running): sysctl -w kernel.pid_max=$((4 * need)) or use a smaller BIG"
-[ $((nprocs_now + need)) -lt "$threads_max" ] ||
-	die "$BIG processes do not fit under kernel.threads-max=$threads_max"
-ulimit -u unlimited 2>/dev/null || [ "$(ulimit -u)" = unlimited ] || [ "$(ulimit -u)" -gt $((nprocs_now + need)) ] ||
-	die "RLIMIT_NPROC ($(ulimit -u)) is too low for $BIG processes"
-for t in user:100 pid:100 net:50 uts:10 ipc:10; do
-	f=/proc/sys/user/max_${t%:*}_namespaces
-	[ -r "$f" ] || continue
-	[ "$(cat "$f")" -gt $((BIG / ${t#*:} + 200)) ] ||
-		die "$f=$(cat "$f") is too low for $((BIG / ${t#*:})) ${t%:*} namespaces"
-done
+# shellcheck source=SCRIPTDIR/population.sh
+. "$(dirname "$0")/population.sh"
+population_fits "$BIG"
 
 # ---- the population ---------------------------------------------------------
 
 TMP=
-LEADERS=()	# population leaders: each is its own session and process group
-
-group_list() { local IFS=,; echo "${LEADERS[*]}"; }
-
 cleanup() {
-	local st=$? g left=0
+	local st=$?
 	trap - EXIT INT TERM HUP
-	if [ ${#LEADERS[@]} -gt 0 ]; then
-		say "removing the population (process groups $(group_list))"
-		for g in "${LEADERS[@]}"; do kill -TERM "$g" 2>/dev/null; done
-		# each leader kills its children by pid, reaps them and exits
-		# (a few seconds for 8000 on a busy machine)
-		for _ in $(seq 300); do
-			pgrep -g "$(group_list)" >/dev/null || break
-			sleep 0.1
-		done
-		# last resort: whatever is still in our groups, by process group
-		if pgrep -g "$(group_list)" >/dev/null; then
-			for g in "${LEADERS[@]}"; do kill -KILL -- -"$g" 2>/dev/null; done
-			sleep 1
-		fi
-		wait "${LEADERS[@]}" 2>/dev/null
-		left=$(pgrep -c -g "$(group_list)")
-		if [ "$left" -gt 0 ]; then
-			say "bench/ls.sh: $left processes of groups $(group_list) are still there"
-			[ "$st" = 0 ] && st=1
-		else
-			say "population removed: $(count_procs) processes now, $nprocs_now before"
-		fi
-	fi
+	population_remove || { [ "$st" = 0 ] && st=1; }
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	exit "$st"
 }
@@ -101,25 +58,6 @@ TIMEIT=build/bench/timeit
 # time a private copy: a rebuild of ./nsx during the run changes nothing
 cp "$NSX" "$TMP/nsx" || die "cannot copy $NSX"
 NSX=$TMP/nsx
-
-
-# sleepers FROM TO: start processes FROM..TO in a new group; wait until all
-# of them sleep in their namespaces.
-sleepers() {
-	local from=$1 to=$2 want have leader t0=$SECONDS
-	build/bench/population "$from" "$to" "$LIFETIME" >"$TMP/pop.$from" 2>&1 </dev/null &
-	leader=$!
-	LEADERS+=("$leader")
-	want=$((to - from + 1))
-	while :; do
-		have=$(pgrep -c -x -g "$leader" sleep)
-		[ "$have" -ge "$want" ] && break
-		kill -0 "$leader" 2>/dev/null || die "population leader died: $(cat "$TMP/pop.$from")"
-		[ $((SECONDS - t0)) -lt 180 ] || die "population: only $have of $want sleepers after 180 s"
-		sleep 0.2
-	done
-	sleep 1	# let fork/exec/namespace teardown of the helpers settle
-}
 
 # ---- timing -----------------------------------------------------------------
 
@@ -238,7 +176,7 @@ commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 	done
 	if [ -s "$TMP/retries" ]; then
 		echo
-		echo "failed runs retried: $(sort "$TMP/retries" | uniq -c | awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $2, $1 }' | sed "s|$TMP/||")"
+		echo "failed runs retried: $(sort "$TMP/retries" | uniq -c | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }' | sed "s|$TMP/||")"
 	fi
 	echo
 	echo "(bench/ls.sh took $((SECONDS - t_start)) s)"
