@@ -4,6 +4,37 @@
 
 #include "model/model.h"
 
+/* What one scan thread found that is not a plain process membership. */
+struct found {
+	int type;
+	unsigned long ino;
+	struct nsx_holder h;
+};
+
+/* Incremental scans (model_incremental): what the previous scan read. */
+struct model_rel {
+	unsigned long ino;
+	unsigned long owner, parent;
+	uid_t owner_uid;
+	unsigned flags;		/* NSF_OWNER_UID */
+	int type;
+};
+
+struct model_prev {
+	struct nsx_proc *procs;	/* by pid, without command lines */
+	size_t nprocs;
+	struct found *found;	/* fd and thread holders, by the scan that read them */
+	size_t nfound;
+	struct model_rel *rel;	/* by inode */
+	size_t nrel;
+	struct found *next;	/* what this scan reads, for the next one */
+	size_t nnext, capnext;
+};
+
+/* The owner, parent and owner uid a previous scan read for ino: they do
+ * not change while a namespace lives. NULL when unknown. */
+const struct model_rel *model_prev_rel(const struct nsx_model *m, unsigned long ino, int type);
+
 struct nsx_ns *model_ns_add(struct nsx_model *m, int type, unsigned long ino);
 void model_hold(struct nsx_ns *ns, const struct nsx_holder *h);
 void model_scan_mounts(struct nsx_model *m);

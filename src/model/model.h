@@ -31,6 +31,7 @@ struct nsx_proc {
 	unsigned long ns[NSX_NTYPES];	/* inode, 0 when not read */
 	unsigned long pid_children;	/* with SCAN_CHILDREN */
 	unsigned long time_children;
+	bool reused;		/* incremental: taken from the previous scan */
 };
 
 /* How a namespace without (or beside) member processes is kept alive. */
@@ -95,6 +96,10 @@ struct nsx_model {
 	unsigned long self_mntns;	/* our own mount namespace */
 	int nlfd;		/* netlink socket for NETNSID, -1 until needed */
 	int nthreads;		/* scan threads; 0 = automatic */
+	/* incremental scans (model_incremental) */
+	unsigned reread;	/* a known process is read again every reread scans */
+	unsigned long gen;	/* scans done */
+	struct model_prev *prev;
 };
 
 /* Open the proc root (NULL = /proc). */
@@ -109,6 +114,16 @@ int model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_er
 
 struct nsx_ns *model_ns(const struct nsx_model *m, unsigned long ino);
 struct nsx_proc *model_proc(const struct nsx_model *m, pid_t pid);
+
+/* Make the next scans incremental, for a viewer that scans again and
+ * again: a process seen by the previous scan is not read again, but for
+ * one scan in every `reread` (in turns: about 1/reread of them each scan),
+ * its namespaces, *_for_children and fds are taken as they were; new
+ * processes are read in full; the owner, parent and owner uid of a
+ * namespace (which never change) are read once. A process that changes
+ * its namespaces without a new PID (setns, unshare) is seen within
+ * `reread` scans. reread 1 (or 0) reads everything every time. */
+void model_incremental(struct nsx_model *m, unsigned reread);
 
 /* Sort m->nsv by inode (lsns order). */
 void model_sort(struct nsx_model *m);

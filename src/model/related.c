@@ -143,12 +143,43 @@ relate_fd(struct nsx_model *m, struct nsx_ns *ns, int fd, bool ghosts)
 		close(ofd);
 }
 
+/* An incremental scan: what the previous one read (it never changes). */
+static bool
+related_from_prev(struct nsx_model *m, struct nsx_ns *ns, bool ghosts)
+{
+	const struct model_rel *r = model_prev_rel(m, ns->ino, ns->type);
+
+	if (!r)
+		return false;
+	ns->flags |= NSF_RELATED | r->flags;
+	ns->owner = r->owner;
+	ns->parent = r->parent;
+	ns->owner_uid = r->owner_uid;
+	if (!ghosts)
+		return true;
+	if (ns->parent && ns->parent != ns->ino && !model_ns(m, ns->parent)) {
+		struct nsx_ns *g = model_ns_add(m, ns->type, ns->parent);
+
+		g->flags |= NSF_GHOST;
+		model_relate(m, g, ghosts);
+	}
+	if (ns->owner && ns->owner != ns->ino && !model_ns(m, ns->owner)) {
+		struct nsx_ns *g = model_ns_add(m, NSX_USER, ns->owner);
+
+		g->flags |= NSF_GHOST;
+		model_relate(m, g, ghosts);
+	}
+	return true;
+}
+
 void
 model_relate(struct nsx_model *m, struct nsx_ns *ns, bool ghosts)
 {
 	int fd;
 
 	if (ns->flags & NSF_RELATED)
+		return;
+	if (related_from_prev(m, ns, ghosts))
 		return;
 	fd = model_ns_open(m, ns);
 	if (fd < 0) {

@@ -22,13 +22,6 @@
 #include "model/internal.h"
 #include "util/xalloc.h"
 
-/* What one scan thread found that is not a plain process membership. */
-struct found {
-	int type;
-	unsigned long ino;
-	struct nsx_holder h;
-};
-
 struct worker {
 	struct nsx_model *m;
 	unsigned types, want;
@@ -256,9 +249,12 @@ worker_run(void *arg)
 
 	for (size_t i = w->first; i < m->nprocs; i += w->step) {
 		struct nsx_proc *p = &m->procs[i];
-		size_t plen = (size_t)(put_pid(path, p->pid) - path);
+		size_t plen;
 		enum outcome o;
 
+		if (p->reused)
+			continue;
+		plen = (size_t)(put_pid(path, p->pid) - path);
 		path[plen++] = '/';
 		o = read_task_ns(w, path, plen, p->ns);
 		if (o != READ_OK) {
@@ -436,6 +432,15 @@ merge_found(struct nsx_model *m, struct worker *w)
 
 		if (!(m->types & (1u << f->type)))
 			continue;
+		if (m->prev) {
+			struct model_prev *pv = m->prev;
+
+			if (pv->nnext == pv->capnext) {
+				pv->capnext = pv->capnext ? 2 * pv->capnext : 64;
+				pv->next = xreallocarray(pv->next, pv->capnext, sizeof(*pv->next));
+			}
+			pv->next[pv->nnext++] = *f;
+		}
 		ns = model_ns_add(m, f->type, f->ino);
 
 		if (f->h.kind == HOLD_THREAD) {
@@ -504,6 +509,123 @@ model_reset(struct nsx_model *m)
 	m->vanished = m->unreadable = 0;
 }
 
+/* ---- incremental scans ---- */
+
+void
+model_incremental(struct nsx_model *m, unsigned reread)
+{
+	m->reread = reread > 1 ? reread : 0;
+	if (m->reread && !m->prev)
+		m->prev = xcalloc(1, sizeof(*m->prev));
+}
+
+static void
+prev_free(struct model_prev *pv)
+{
+	free(pv->procs);
+	free(pv->found);
+	free(pv->rel);
+	free(pv->next);
+	memset(pv, 0, sizeof(*pv));
+}
+
+static int
+cmp_rel(const void *a, const void *b)
+{
+	const struct model_rel *x = a, *y = b;
+
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+/* Before a scan resets the model: keep what it read. */
+static void
+prev_take(struct nsx_model *m)
+{
+	struct model_prev *pv = m->prev;
+	struct found *next = pv->next;
+	size_t nnext = pv->nnext, capnext = pv->capnext;
+
+	pv->next = NULL;
+	prev_free(pv);
+	pv->found = next;
+	pv->nfound = nnext;
+	(void)capnext;
+	pv->procs = xcalloc(m->nprocs + 1, sizeof(*pv->procs));
+	for (size_t i = 0; i < m->nprocs; i++) {
+		pv->procs[i] = m->procs[i];
+		pv->procs[i].cmdline = NULL;
+	}
+	pv->nprocs = m->nprocs;
+	pv->rel = xcalloc(m->nns + 1, sizeof(*pv->rel));
+	for (size_t i = 0; i < m->nns; i++) {
+		const struct nsx_ns *ns = m->nsv[i];
+
+		if (!(ns->flags & NSF_RELATED))
+			continue;
+		pv->rel[pv->nrel++] = (struct model_rel){ .ino = ns->ino, .owner = ns->owner,
+			.parent = ns->parent, .owner_uid = ns->owner_uid,
+			.flags = ns->flags & NSF_OWNER_UID, .type = ns->type };
+	}
+	qsort(pv->rel, pv->nrel, sizeof(*pv->rel), cmp_rel);
+}
+
+/* A process the previous scan read, when it is not its turn to be read
+ * again: take what was read then. */
+static void
+prev_reuse(struct nsx_model *m, struct nsx_proc *p)
+{
+	const struct model_prev *pv = m->prev;
+	size_t lo = 0, hi = pv->nprocs;
+
+	if (!m->reread || ((unsigned long)p->pid + m->gen) % m->reread == 0)
+		return;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pv->procs[mid].pid == p->pid) {
+			*p = pv->procs[mid];
+			/* what may change and is read lazily anyway */
+			p->cmdline = NULL;
+			p->ppid = -1;
+			p->have_uid = false;
+			p->reused = true;
+			return;
+		}
+		if (pv->procs[mid].pid < p->pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+}
+
+/* The fd and thread holders of reused processes, as the previous scan
+ * found them, join what this scan found. */
+static void
+prev_found(struct nsx_model *m, struct worker *w)
+{
+	const struct model_prev *pv = m->prev;
+
+	for (size_t i = 0; i < pv->nfound; i++) {
+		struct nsx_proc *p = model_proc(m, pv->found[i].h.pid);
+
+		if (p && p->reused)
+			found_add(w, pv->found[i].type, pv->found[i].ino, &pv->found[i].h);
+	}
+}
+
+const struct model_rel *
+model_prev_rel(const struct nsx_model *m, unsigned long ino, int type)
+{
+	const struct model_prev *pv = m->prev;
+	struct model_rel key = { .ino = ino };
+	const struct model_rel *r;
+
+	if (!pv || !pv->nrel)
+		return NULL;
+	r = bsearch(&key, pv->rel, pv->nrel, sizeof(*pv->rel), cmp_rel);
+	return r && r->type == type ? r : NULL;
+}
+
 int
 model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *err)
 {
@@ -514,6 +636,8 @@ model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *e
 	 * links even when mnt is not a wanted type (ls -t net) */
 	unsigned rtypes = types | ((want & SCAN_MOUNTS) ? 1u << NSX_MNT : 0);
 
+	if (m->prev)
+		prev_take(m);
 	model_reset(m);
 	m->types = types;
 	m->want = want;
@@ -526,6 +650,8 @@ model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *e
 	for (size_t i = 0; i < n; i++) {
 		m->procs[i].pid = pids[i];
 		m->procs[i].ppid = -1;
+		if (m->prev)
+			prev_reuse(m, &m->procs[i]);
 	}
 	m->nprocs = n;
 	free(pids);
@@ -555,6 +681,12 @@ model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *e
 				pthread_join(tid[i], NULL);
 		}
 		merge_procs(m);
+		if (m->prev) {
+			struct worker pw = { .m = m };
+
+			prev_found(m, &pw);
+			merge_found(m, &pw);
+		}
 		for (int i = 0; i < nt; i++) {
 			m->vanished += w[i].vanished;
 			m->unreadable += w[i].unreadable;
@@ -567,6 +699,7 @@ model_scan(struct nsx_model *m, unsigned types, unsigned want, struct nsx_err *e
 		model_scan_mounts(m);
 	if (want & SCAN_RELATED)
 		model_relate_all(m, true);
+	m->gen++;
 	return 0;
 }
 
@@ -618,6 +751,10 @@ void
 model_close(struct nsx_model *m)
 {
 	model_reset(m);
+	if (m->prev) {
+		prev_free(m->prev);
+		free(m->prev);
+	}
 	if (m->procfd >= 0)
 		close(m->procfd);
 	if (m->nlfd >= 0)

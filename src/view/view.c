@@ -99,15 +99,22 @@ row_add(struct view *v, int type, unsigned long key, int depth, char *text)
 	v->rows[v->nrows++] = (struct vrow){ type, key, depth, text };
 }
 
+/* A known process is read again at least every this many ms: one that
+ * changes namespaces without a new PID (unshare -u bash) shows within it. */
+#define REREAD_MS 4500
+
 static int
 scan(struct view *v)
 {
-	if (v->have_model)
-		model_close(&v->m);
-	v->have_model = false;
-	if (model_open(&v->m, v->o.proc_root, &v->err) < 0)
-		return -1;
-	v->have_model = true;
+	if (!v->have_model) {
+		if (model_open(&v->m, v->o.proc_root, &v->err) < 0)
+			return -1;
+		v->have_model = true;
+		/* every scan reads the new processes, and each known one in
+		 * turn: the cost of a refresh is what changed, not the machine */
+		if (!v->o.once)
+			model_incremental(&v->m, (unsigned)(REREAD_MS / (v->o.delay_ms > 0 ? v->o.delay_ms : 1500)));
+	}
 	if (model_scan(&v->m, NSX_ALLTYPES, SCAN_FDS | SCAN_MOUNTS | SCAN_CHILDREN | SCAN_RELATED,
 		       &v->err) < 0)
 		return -1;
@@ -1031,10 +1038,10 @@ curses_loop(struct view *v)
 		int c, r = R_NONE;
 
 		if (t >= next && !v->paused) {
+			if (v->o.iterations > 0 && iter++ >= v->o.iterations)
+				break;
 			refresh_data(v);
 			next = t + v->o.delay_ms;
-			if (v->o.iterations > 0 && ++iter > v->o.iterations)
-				break;
 			r |= R_REDRAW;
 		}
 		getmaxyx(stdscr, v->h, v->w);

@@ -678,6 +678,62 @@ odd_comms(void)
 	ok(run((char *[]){ "rm", "-rf", tmpl, NULL }) == 0, "remove %s", tmpl);
 }
 
+/* Incremental scans: the same result as a full scan; a process that
+ * changes its namespaces without a new PID is seen within `reread` scans;
+ * a new process at once; a gone one is gone at once. On a copy of
+ * proc-held (fds, threads, children), changed between scans. */
+static void
+incremental(void)
+{
+	char tmp[] = "/tmp/nsx-scan-inc.XXXXXX", cmd[512];
+	char *src = fixture("proc-held");
+	struct nsx_model full, inc;
+	struct nsx_err err;
+	unsigned want = SCAN_FDS | SCAN_CHILDREN | SCAN_THREADS;
+	int seen_at = -1;
+
+	if (!mkdtemp(tmp)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "cp -a '%s'/. '%s'/", src, tmp);
+	if (system(cmd) != 0)
+		ok(0, "copy the fixture");
+	if (scan(&full, tmp, NSX_ALLTYPES, want, 0) < 0 || model_open(&inc, tmp, &err) < 0) {
+		ok(0, "open");
+		return;
+	}
+	model_incremental(&inc, 4);
+	for (int i = 0; i < 3; i++)
+		model_scan(&inc, NSX_ALLTYPES, want, &err);
+	is_int(inc.nns, full.nns, "incremental, third scan: as many namespaces as a full scan");
+	is_int(total_holders(&inc), total_holders(&full), "... and as many holders (fds, threads, children)");
+	is_int(inc.nprocs, full.nprocs, "... and processes");
+
+	/* process 300 moves into another uts namespace, 400 vanishes, 777 is new */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && ln -sfn 'uts:[4026539999]' 300/ns/uts && rm -rf 400 && "
+		 "cp -a 300 777 && ln -sfn 'net:[4026539998]' 777/ns/net", tmp);
+	if (system(cmd) != 0)
+		ok(0, "change the copy");
+	for (int i = 0; i < 4 && seen_at < 0; i++) {
+		model_scan(&inc, NSX_ALLTYPES, want, &err);
+		if (i == 0) {
+			ok(model_proc(&inc, 777) && model_ns(&inc, 4026539998ul),
+			   "a new process is read at the next scan");
+			ok(!model_proc(&inc, 400), "a process that is gone is gone at the next scan");
+		}
+		if (model_proc(&inc, 300) && model_proc(&inc, 300)->ns[NSX_UTS] == 4026539999ul)
+			seen_at = i;
+	}
+	ok(seen_at >= 0, "a process that changed its namespace is seen within 4 scans (at scan %d)", seen_at + 1);
+	model_close(&inc);
+	model_close(&full);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		ok(0, "rm");
+	free(src);
+}
+
 int
 main(void)
 {
@@ -693,5 +749,6 @@ main(void)
 	held_threads(2);
 	held_mounts();
 	unreadable();
+	incremental();
 	return done_testing();
 }
