@@ -78,12 +78,15 @@ view_shot() {
 		sleep 0.3
 	done
 	sleep 0.5
-	tmux -L "$SRV" capture-pane -e -p -t shot >"$TMP/$name.ans"
+	# ansilove knows no "default colour" (39, 49): white on black is its default
+	tmux -L "$SRV" capture-pane -e -p -t shot | sed 's/\x1b\[39m/\x1b[37m/g; s/\x1b\[49m/\x1b[40m/g' >"$TMP/$name.ans"
 	tmux -L "$SRV" kill-server
-	ansilove -q -c 120 -o "$OUT/$name.png" "$TMP/$name.ans" >/dev/null || return 1
+	# one more column than the pane: a full-width line followed by a
+	# newline would otherwise wrap in ansilove and leave a blank line
+	ansilove -q -c 121 -o "$OUT/$name.png" "$TMP/$name.ans" >/dev/null || return 1
 	echo "screenshots/$name.png"
 }
-unshare --uts --net --ipc --pid --fork --mount-proc sh -c 'hostname web1; exec sleep 600' </dev/null >/dev/null 2>&1 &
+unshare --uts --net --ipc --pid --fork --kill-child --mount-proc sh -c 'hostname web1; exec sleep 600' </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
 disown
 sleep 0.3

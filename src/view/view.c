@@ -101,7 +101,7 @@ row_add(struct view *v, int type, unsigned long key, int depth, char *text)
 
 /* A known process is read again at least every this many ms: one that
  * changes namespaces without a new PID (unshare -u bash) shows within it. */
-#define REREAD_MS 4500
+#define REREAD_MS 6000
 
 static int
 scan(struct view *v)
