@@ -1029,6 +1029,15 @@ verify_scratch(const char *tmp)
 	if (mkdir(state, 0700) < 0)
 		return -1;
 	setenv("XDG_STATE_HOME", state, 1);
+	/* and what `run` keeps: its cache and records go with the scratch */
+	snprintf(state, sizeof(state), "%s/cache", tmp);
+	if (mkdir(state, 0700) < 0)
+		return -1;
+	setenv("NSX_CACHE_DIR", state, 1);
+	snprintf(state, sizeof(state), "%s/run", tmp);
+	if (mkdir(state, 0700) < 0)
+		return -1;
+	setenv("NSX_STATE_DIR", state, 1);
 	return 0;
 }
 

@@ -23,6 +23,9 @@ cgroups() { find /sys/fs/cgroup -maxdepth 3 -name 'nsx*' -type d 2>/dev/null | s
 mounts_before=$(cut -d' ' -f5 /proc/self/mountinfo | sort)
 links_before=$(ip -o link show | cut -d: -f2 | sort)
 cgroups_before=$(cgroups)
+# what run keeps (its cache, a normal user's records) must stay in verify's scratch
+caches() { ls -d /var/cache/nsx /tmp/nsx-[0-9]* 2>/dev/null; }
+caches_before=$(caches)
 
 # one TAP line per lesson, from verify's "ok"/"FAILED"/"skipped" lines
 report() {	# report WHO OUTPUT
@@ -71,5 +74,6 @@ no_user_procs() { [ -z "$(pgrep -u "$U")" ]; }
 wait_cond no_user_procs
 is "$(pgrep -u "$U" -a)" "" "no process of $U is left"
 is "$(cut -d' ' -f5 /proc/self/mountinfo | sort)" "$mounts_before" "the host's mounts are still as before"
+is "$(caches)" "$caches_before" "no cache or record directory of run is left outside the scratch"
 
 done_testing
