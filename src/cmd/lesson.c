@@ -644,13 +644,23 @@ sub_status(struct lctx *c)
 
 /* ---- reset: leave the lesson's levels, then clean up at its start ---- */
 
+/* The lesson's cleanup lines, at this level; an `exit` among them does
+ * not end the shell. */
+static void
+run_cleanups(struct nsx_shell *sh, const struct lesson *l)
+{
+	for (int i = 0; i < l->ncleanups; i++)
+		repl_run_line(sh, l->cleanups[i]);
+	sh->quit = false;
+}
+
 /* At the start level: undo what the lesson made and begin again. */
 static void
 reset_here(struct nsx_shell *sh)
 {
 	struct lctx c = { .sh = sh };
 	struct nsx_err err;
-	int saved_err;
+	int saved_out, saved_err, null;
 
 	if (load_current(&c, false) <= 0) {
 		ctx_free(&c);
@@ -660,38 +670,26 @@ reset_here(struct nsx_shell *sh)
 	if (c.prog.have_mystery)
 		mystery_stop(&c.prog.mystery);
 	c.prog.have_mystery = false;
-	/* the lesson's own cleanup lines; their complaints (nothing to
-	 * remove) are no news */
+	/* the lesson's own cleanup lines; their output and complaints
+	 * (nothing to remove) are no news */
 	fflush(NULL);
+	saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (saved_err >= 0) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		if (null >= 0) {
-			dup2(null, STDERR_FILENO);
-			close(null);
-		}
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
 	}
-	for (int i = 0; i < c.les->ncleanups; i++) {
-		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		int out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-
-		if (fd >= 0 && out >= 0)
-			dup2(fd, STDOUT_FILENO);
-		repl_run_line(sh, c.les->cleanups[i]);
-		fflush(stdout);
-		if (out >= 0) {
-			dup2(out, STDOUT_FILENO);
-			close(out);
-		}
-		if (fd >= 0)
-			close(fd);
+	run_cleanups(sh, c.les);
+	fflush(NULL);
+	if (saved_out >= 0) {
+		dup2(saved_out, STDOUT_FILENO);
+		close(saved_out);
 	}
 	if (saved_err >= 0) {
 		dup2(saved_err, STDERR_FILENO);
 		close(saved_err);
 	}
-	sh->quit = false;
 	if (progress_lab_clear(c.les->name, &err) < 0)
 		nsx_err_print("lesson", &err);
 	memset(c.lp->done, 0, sizeof(c.lp->done));
@@ -934,9 +932,7 @@ sub_verify_cleanup(struct lctx *c)
 	set_env(c);
 	if (c->prog.have_mystery)
 		mystery_stop(&c->prog.mystery);
-	for (int i = 0; i < c->les->ncleanups; i++)
-		repl_run_line(c->sh, c->les->cleanups[i]);
-	c->sh->quit = false;
+	run_cleanups(c->sh, c->les);
 	return 0;
 }
 

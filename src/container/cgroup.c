@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sys/sys.h"
+#include "model/model.h"
 #include "util/xalloc.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -175,17 +176,9 @@ cg_line_parse(char *s, struct cg_line *l)
 static void
 cg_unescape(char *s)
 {
-	char *o = s;
+	size_t len = strlen(s);
 
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else
-			*o++ = *s;
-	}
-	*o = '\0';
+	mountinfo_unescape(s, len, s, len + 1);
 }
 
 /* Fields of a mountinfo line: root (4), mount point (5), and after the

@@ -86,22 +86,6 @@ struct mnt {
 	char fstype[64];
 };
 
-static void
-unescape(const char *s, size_t len, char *out, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 1 < n; i++) {
-		if (s[i] == '\\' && i + 3 < len + 1 && isdigit((unsigned char)s[i + 1]) &&
-		    isdigit((unsigned char)s[i + 2]) && isdigit((unsigned char)s[i + 3])) {
-			out[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-			i += 3;
-		} else
-			out[o++] = s[i];
-	}
-	out[o] = '\0';
-}
-
 static int
 mnt_parse(const char *line, struct mnt *m)
 {
@@ -121,8 +105,9 @@ mnt_parse(const char *line, struct mnt *m)
 		return -1;
 	m->id = atoi(f[0]);
 	m->parent = atoi(f[1]);
-	unescape(f[3], fl[3], m->root, sizeof(m->root));
-	unescape(f[4], fl[4], m->point, sizeof(m->point));
+	if (mountinfo_unescape(f[3], fl[3], m->root, sizeof(m->root)) < 0 ||
+	    mountinfo_unescape(f[4], fl[4], m->point, sizeof(m->point)) < 0)
+		return -1;
 	snprintf(m->opt, sizeof(m->opt), "%.*s", (int)(sep - s), s);
 	sep += 3;
 	snprintf(m->fstype, sizeof(m->fstype), "%.*s", (int)strcspn(sep, " \n"), sep);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/model.h"
 #include "util/xalloc.h"
 
 #define MAGIC "nsx-progress 1"
@@ -377,23 +378,6 @@ progress_lab(const char *name, char *buf, size_t n, struct nsx_err *err)
 	return 0;
 }
 
-/* "\040" in a mountinfo path is a blank */
-static void
-mountinfo_unescape(const char *s, char *out, size_t n)
-{
-	size_t o = 0;
-
-	for (; *s && o + 1 < n; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			out[o++] = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else
-			out[o++] = *s;
-	}
-	out[o] = '\0';
-}
-
 /* rm -r of what is inside dfd, staying on one file system (dev): a bind
  * mount of / under the lab must not take the host with it. */
 static void
@@ -463,7 +447,8 @@ progress_lab_clear(const char *name, struct nsx_err *err)
 
 			if (sscanf(line, "%*s %*s %*s %*s %4095s", raw) != 1)
 				continue;
-			mountinfo_unescape(raw, mp, sizeof(mp));
+			if (mountinfo_unescape(raw, strlen(raw), mp, sizeof(mp)) < 0)
+				continue;
 			if (strncmp(mp, lab, len) == 0 && (mp[len] == '/' || mp[len] == '\0')) {
 				pts = xreallocarray(pts, (size_t)npts + 1, sizeof(char *));
 				pts[npts++] = xstrdup(mp);

@@ -209,8 +209,8 @@ model_relate_all(struct nsx_model *m, bool ghosts)
 
 /* ---- bind mounts ---- */
 
-static int
-unescape_octal(const char *s, size_t len, char *out, size_t n)
+int
+mountinfo_unescape(const char *s, size_t len, char *out, size_t n)
 {
 	size_t j = 0;
 
@@ -257,7 +257,7 @@ mountinfo_nsfs(const char *line, int *type, unsigned long *ino, char *path, size
 		return 0;
 	if (nstype_parse_link(f[3], flen[3], type, ino) < 0)
 		return 0;
-	return unescape_octal(f[4], flen[4], path, n) < 0 ? -1 : 1;
+	return mountinfo_unescape(f[4], flen[4], path, n) < 0 ? -1 : 1;
 }
 
 static void

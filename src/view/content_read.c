@@ -114,19 +114,12 @@ ct_link_ino(const struct nsx_model *m, const char *path, int want_type)
 static void
 unescape(char *s)
 {
-	char *out = s;
+	size_t len = strlen(s);
 
-	for (; *s; s++) {
-		char c = *s;
-
-		if (c == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			c = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		}
-		*out++ = (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
-	}
-	*out = '\0';
+	mountinfo_unescape(s, len, s, len + 1);
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
 }
 
 /* ---- detail lines ---- */

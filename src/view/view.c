@@ -186,28 +186,53 @@ static const struct col ns_cols[] = {
 };
 #define NS_NCOLS 7
 
+/* One column of a namespace's row. */
+static void
+ns_cell(struct view *v, const struct nsx_ns *ns, int col, char *buf, size_t n)
+{
+	char *held;
+
+	switch (col) {
+	case 0:
+		snprintf(buf, n, "%s", nstype_table[ns->type].name);
+		break;
+	case 1:
+		snprintf(buf, n, "%lu", ns->ino);
+		break;
+	case 2:
+		snprintf(buf, n, "%u", ns->nprocs);
+		break;
+	case 3:
+		if (ns->owner)
+			snprintf(buf, n, "%lu", ns->owner);
+		else
+			snprintf(buf, n, "-");
+		break;
+	case 4:
+		content_label(&v->m, ns, buf, n);
+		break;
+	case 5:
+		content_glance(&v->m, ns, buf, n);
+		break;
+	default:
+		held = model_ns_held(&v->m, ns);
+		snprintf(buf, n, "%s", held ? held : "");
+		free(held);
+		break;
+	}
+}
+
 static void
 ns_cells(struct view *v, const struct nsx_ns *ns, char cell[NS_NCOLS][256])
 {
-	char *held = model_ns_held(&v->m, ns);
-
-	snprintf(cell[0], 256, "%s", nstype_table[ns->type].name);
-	snprintf(cell[1], 256, "%lu", ns->ino);
-	snprintf(cell[2], 256, "%u", ns->nprocs);
-	if (ns->owner)
-		snprintf(cell[3], 256, "%lu", ns->owner);
-	else
-		snprintf(cell[3], 256, "-");
-	content_label(&v->m, ns, cell[4], 256);
-	content_glance(&v->m, ns, cell[5], 256);
-	snprintf(cell[6], 256, "%s", held ? held : "");
-	free(held);
+	for (int i = 0; i < NS_NCOLS; i++)
+		ns_cell(v, ns, i, cell[i], 256);
 }
 
 static int
 ns_cmp_key(struct view *v, const struct nsx_ns *a, const struct nsx_ns *b)
 {
-	char ca[NS_NCOLS][256], cb[NS_NCOLS][256];
+	char ca[256], cb[256];
 
 	switch (v->sort) {
 	case 0:
@@ -227,9 +252,10 @@ ns_cmp_key(struct view *v, const struct nsx_ns *a, const struct nsx_ns *b)
 	case 6: {
 		int r;
 
-		ns_cells(v, a, ca);
-		ns_cells(v, b, cb);
-		r = strcmp(ca[v->sort], cb[v->sort]);
+		/* only the column sorted by: a comparison is made n log n times */
+		ns_cell(v, a, v->sort, ca, sizeof(ca));
+		ns_cell(v, b, v->sort, cb, sizeof(cb));
+		r = strcmp(ca, cb);
 		if (r)
 			return r;
 		break;
