@@ -32,6 +32,11 @@ struct nsx_proc {
 	unsigned long pid_children;	/* with SCAN_CHILDREN */
 	unsigned long time_children;
 	bool reused;		/* incremental: taken from the previous scan */
+	/* incremental scans: whether the process ran since it was read */
+	bool recheck;		/* its turn: read again only if it ran */
+	bool ran_known;		/* run_ns, run_count and threads were read */
+	unsigned threads;	/* tasks, when ran_known */
+	unsigned long long run_ns, run_count;	/* /proc/PID/schedstat */
 };
 
 /* How a namespace without (or beside) member processes is kept alive. */
@@ -122,7 +127,14 @@ struct nsx_proc *model_proc(const struct nsx_model *m, pid_t pid);
  * processes are read in full; the owner, parent and owner uid of a
  * namespace (which never change) are read once. A process that changes
  * its namespaces without a new PID (setns, unshare) is seen within
- * `reread` scans. reread 1 (or 0) reads everything every time. */
+ * `reread` scans. reread 1 (or 0) reads everything every time.
+ *
+ * At its turn, a single-threaded process is read in full only if it ran
+ * since it was last read (its schedstat run time or run count moved):
+ * only the process itself can change its namespaces or its fds, so one
+ * that has not run has nothing new. Every MODEL_SAFETY_TURNS-th turn reads
+ * it in full anyway, for fd tables shared without threads (CLONE_FILES). */
+#define MODEL_SAFETY_TURNS 8
 void model_incremental(struct nsx_model *m, unsigned reread);
 
 /* Sort m->nsv by inode (lsns order). */

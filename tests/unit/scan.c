@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -734,6 +737,115 @@ incremental(void)
 	free(src);
 }
 
+/* A child that blocks on `go`; once woken, it unshares a uts namespace
+ * (a user one too when not root), says so on `done` and blocks again. */
+static pid_t
+live_child(int go[2], int done[2], bool move)
+{
+	pid_t pid;
+	char c;
+
+	fflush(stdout);
+	if ((pid = fork()) != 0)
+		return pid;
+	close(go[1]);
+	close(done[0]);
+	if (move && read(go[0], &c, 1) == 1) {
+		c = unshare(CLONE_NEWUTS) == 0 || unshare(CLONE_NEWUSER | CLONE_NEWUTS) == 0 ? 'y' : 'n';
+		if (write(done[1], &c, 1) != 1)
+			_exit(1);
+	}
+	(void)!read(go[0], &c, 1);
+	_exit(0);
+}
+
+static unsigned long
+uts_of(pid_t pid)
+{
+	char path[64], buf[64];
+	unsigned long ino = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)pid);
+	if ((n = readlink(path, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		sscanf(buf, "uts:[%lu]", &ino);
+	}
+	return ino;
+}
+
+/* The real /proc: at its turn, a process that has not run since it was
+ * read is not read again; one that ran (and moved to a new uts namespace)
+ * is. */
+static void
+incremental_live(void)
+{
+	int go[2][2], done[2][2];
+	pid_t idle = -1, mover = -1;
+	struct nsx_model m;
+	struct nsx_err err;
+	unsigned want = SCAN_FDS | SCAN_CHILDREN;
+	bool idle_checked = false;
+	int moved_at = -1;
+	char c = 0;
+
+	/* one child's pipes made after the other's fork: the idle child holds
+	 * none of the mover's, which would keep it from seeing EOF */
+	for (int i = 0; i < 2; i++) {
+		if (pipe(go[i]) < 0 || pipe(done[i]) < 0)
+			abort();
+		if (i == 0)
+			idle = live_child(go[0], done[0], false);
+		else
+			mover = live_child(go[1], done[1], true);
+		close(go[i][0]);
+		close(done[i][1]);
+	}
+	if (idle < 0 || mover < 0 || model_open(&m, NULL, &err) < 0) {
+		ok(0, "live incremental: fork, model_open");
+		return;
+	}
+	usleep(100 * 1000);	/* both are blocked in read by now */
+	model_incremental(&m, 2);
+	model_scan(&m, NSX_ALLTYPES, want, &err);
+	if (!model_proc(&m, idle) || !model_proc(&m, idle)->ran_known) {
+		skip("no /proc/PID/schedstat here (kernel without CONFIG_SCHED_INFO)");
+		goto out;
+	}
+	is_int(model_proc(&m, idle)->threads, 1, "live: a child has one task");
+	/* a scan where it is the idle child's turn, not a full safety turn */
+	for (int i = 0; i < 2 * MODEL_SAFETY_TURNS && !idle_checked; i++) {
+		unsigned long t = (unsigned long)idle + m.gen;
+		bool due = t % 2 == 0 && t % (2 * MODEL_SAFETY_TURNS) != 0;
+
+		model_scan(&m, NSX_ALLTYPES, want, &err);
+		if (due && model_proc(&m, idle)) {
+			ok(model_proc(&m, idle)->reused, "live: at its turn, a process that has not run is not read again");
+			idle_checked = true;
+		}
+	}
+	ok(idle_checked, "live: the idle child had its turn");
+	if (write(go[1][1], "x", 1) != 1 || read(done[1][0], &c, 1) != 1 || c != 'y') {
+		skip("live: the child could not unshare a uts namespace");
+		goto out;
+	}
+	for (int i = 0; i < 2 && moved_at < 0; i++) {
+		model_scan(&m, NSX_ALLTYPES, want, &err);
+		if (model_proc(&m, mover) && model_proc(&m, mover)->ns[NSX_UTS] == uts_of(mover))
+			moved_at = i;
+	}
+	ok(moved_at >= 0, "live: a process that ran and changed its uts namespace is read at its turn (scan %d)",
+	   moved_at + 1);
+out:
+	model_close(&m);
+	for (int i = 0; i < 2; i++) {
+		close(go[i][1]);	/* EOF: the children end */
+		close(done[i][0]);
+	}
+	waitpid(idle, NULL, 0);
+	waitpid(mover, NULL, 0);
+}
+
 int
 main(void)
 {
@@ -750,5 +862,6 @@ main(void)
 	held_mounts();
 	unreadable();
 	incremental();
+	incremental_live();
 	return done_testing();
 }
