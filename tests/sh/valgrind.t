@@ -39,6 +39,7 @@ export NSX_LESSONS=$TOP/tests/fixtures/lessons
 ROOT=0
 [ "$(id -u)" = 0 ] && ROOT=1
 
+# shellcheck disable=SC2054 # commas inside valgrind options
 VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
 	--error-exitcode=99 --trace-children=yes
 	"--trace-children-skip=/bin/*,/usr/*,/sbin/*,*busybox*"
