@@ -4,6 +4,7 @@
 #   make test     build and run every test (TAP, through prove)
 #   make asan     build with ASan+UBSan and run the whole suite with it
 #   make bench    benchmarks against the anchors (lsns), ratios printed
+#   make scale    nsx ls at 2500..20000 processes: time, memory; fails unless linear
 #   make install  PREFIX=/usr/local DESTDIR=   (binary, man page, bash completion, lessons)
 #   make uninstall PREFIX=/usr/local DESTDIR=  (removes exactly those)
 
@@ -44,7 +45,7 @@ LIBOBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.t)
 
-.PHONY: all deps run test check asan bench screenshots install install-only uninstall clean
+.PHONY: all deps run test check asan bench scale screenshots install install-only uninstall clean
 
 all: nsx
 
@@ -110,6 +111,10 @@ bench: all
 	bench/levels.sh
 	bench/run.sh
 	bench/view.sh
+
+# not a benchmark: fails when ls fails or its memory grows faster than linearly
+scale: all
+	bench/scale.sh
 
 # PNGs in screenshots/ from real runs (tmux capture -> ANSI -> ansilove)
 screenshots: all

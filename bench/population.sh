@@ -39,20 +39,36 @@ population_fits() {
 
 # sleepers FROM TO: start processes FROM..TO in a new group; wait until all
 # of them sleep in their namespaces. Nothing when TO < FROM.
-sleepers() {
-	local from=$1 to=$2 want have leader t0=$SECONDS
+sleepers() { sleepers_start "$1" "$2" && sleepers_wait; }
+
+PENDING=()	# leader:count:from of the groups sleepers_wait waits for
+
+# sleepers_start FROM TO: start processes FROM..TO in a new group, without
+# waiting (several groups fork side by side; sleepers_wait waits for all)
+sleepers_start() {
+	local from=$1 to=$2 leader
 	[ "$to" -ge "$from" ] || return 0
 	build/bench/population "$from" "$to" "$LIFETIME" >"$TMP/pop.$from" 2>&1 </dev/null &
 	leader=$!
 	LEADERS+=("$leader")
-	want=$((to - from + 1))
-	while :; do
-		have=$(pgrep -c -x -g "$leader" sleep)
-		[ "$have" -ge "$want" ] && break
-		kill -0 "$leader" 2>/dev/null || die "population leader died: $(cat "$TMP/pop.$from")"
-		[ $((SECONDS - t0)) -lt 180 ] || die "population: only $have of $want sleepers after 180 s"
-		sleep 0.2
+	PENDING+=("$leader:$((to - from + 1)):$from")
+}
+
+# sleepers_wait: until every group started since the last wait sleeps
+sleepers_wait() {
+	local p leader want from have t0=$SECONDS
+	for p in "${PENDING[@]}"; do
+		IFS=: read -r leader want from <<<"$p"
+		while :; do
+			have=$(pgrep -c -x -g "$leader" sleep)
+			[ "$have" -ge "$want" ] && break
+			kill -0 "$leader" 2>/dev/null || die "population leader died: $(cat "$TMP/pop.$from")"
+			[ $((SECONDS - t0)) -lt "${POP_TIMEOUT:-180}" ] ||
+				die "population: only $have of $want sleepers after ${POP_TIMEOUT:-180} s"
+			sleep 0.2
+		done
 	done
+	PENDING=()
 	sleep 1	# let fork/exec/namespace teardown of the helpers settle
 }
 
