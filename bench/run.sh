@@ -3,6 +3,8 @@
 #   nsx run -- /bin/true      on the built-in busybox rootfs, against
 #   bwrap --unshare-all --bind ROOTFS / --proc /proc --dev /dev /bin/true
 #   crun run (the same rootfs as an OCI bundle, /bin/true)
+#   unshare --mount --uts --ipc --pid --net --fork /bin/true: the floor,
+#     the same namespaces and the same program, no rootfs at all
 # alternately in one run (the order turns every round), after WARM untimed
 # runs of each. ROOTFS is the very tree nsx runs on (its cache). Run by
 # `make bench`, as root. See bench/README.md.
@@ -77,6 +79,9 @@ perl -MJSON::PP -0777 -i -pe '
 # no cgroup: nsx makes none without limits, bwrap never does
 CRUN=(crun --cgroup-manager=disabled --root "$TMP/crun-state" run --bundle "$BUNDLE" "nsxbench$$")
 BWRAP=(bwrap --unshare-all --bind "$ROOTFS" / --proc /proc --dev /dev /bin/true)
+# what no container runtime can beat: the kernel making the namespaces and
+# running the same busybox, with no rootfs, /proc, /dev or anything else
+FLOOR=(unshare --mount --uts --ipc --pid --net --fork "$ROOTFS/bin/true")
 
 # all three must really run the command in the rootfs
 "$NSX" run -- /bin/sh -c 'test -x /bin/busybox && test ! -e /work' || die "nsx does not run in the rootfs"
@@ -96,7 +101,7 @@ t_start=$SECONDS
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say "  nsx run vs bwrap vs crun, /bin/true: $ROUNDS rounds each, alternately"
 for ((r = 0; r < WARM; r++)); do
-	run - "$NSX" run -- /bin/true; run - "${BWRAP[@]}"; run - "${CRUN[@]}"
+	run - "$NSX" run -- /bin/true; run - "${BWRAP[@]}"; run - "${CRUN[@]}"; run - "${FLOOR[@]}"
 done
 for ((r = 1; r <= ROUNDS; r++)); do
 	case $((r % 3)) in
@@ -104,10 +109,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	1) run bwrap "${BWRAP[@]}"; run crun "${CRUN[@]}"; run nsxrun "$NSX" run -- /bin/true ;;
 	2) run crun "${CRUN[@]}"; run nsxrun "$NSX" run -- /bin/true; run bwrap "${BWRAP[@]}" ;;
 	esac
+	run floor "${FLOOR[@]}"
 done
 [ -z "$(ls -A "$NSX_STATE_DIR" 2>/dev/null)" ] || die "nsx left container records behind"
 
-n=$(med "$TMP/nsxrun"); b=$(med "$TMP/bwrap"); c=$(med "$TMP/crun")
+n=$(med "$TMP/nsxrun"); b=$(med "$TMP/bwrap"); c=$(med "$TMP/crun"); f=$(med "$TMP/floor")
 rb=$(div "$n" "$b"); rc=$(div "$n" "$c")
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
@@ -122,11 +128,13 @@ commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 	printf '%-28s %8s %8s %8s\n' "nsx run -- /bin/true" "$n" "$(med "$TMP/nsxrun" 2)" "$(med "$TMP/nsxrun" 3)"
 	printf '%-28s %8s %8s %8s\n' "bwrap --unshare-all ..." "$b" "$(med "$TMP/bwrap" 2)" "$(med "$TMP/bwrap" 3)"
 	printf '%-28s %8s %8s %8s\n' "crun run" "$c" "$(med "$TMP/crun" 2)" "$(med "$TMP/crun" 3)"
+	printf '%-28s %8s %8s %8s\n' "floor: unshare (no rootfs)" "$f" "$(med "$TMP/floor" 2)" "$(med "$TMP/floor" 3)"
 	echo
 	printf 'nsx / bwrap %s (pair median %s), goal <= %s: %s\n' "$rb" "$(pairmed "$TMP/nsxrun" "$TMP/bwrap")" \
 		"$GOAL_BWRAP" "$(verdict "$rb" "$GOAL_BWRAP")"
 	printf 'nsx / crun  %s (pair median %s), goal <= %s: %s\n' "$rc" "$(pairmed "$TMP/nsxrun" "$TMP/crun")" \
 		"$GOAL_CRUN" "$(verdict "$rc" "$GOAL_CRUN")"
+	printf 'floor / crun %s: the namespaces and the exec alone, with no rootfs, /proc or /dev\n' "$(div "$f" "$c")"
 	echo
 	echo "(bench/run.sh took $((SECONDS - t_start)) s)"
 }
