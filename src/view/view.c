@@ -47,6 +47,7 @@ struct view {
 	size_t nrows, sel, top;
 	int sel_type;		/* the selection, by what it is */
 	unsigned long sel_key;
+	char note[80];		/* why the selection moved, until the next key */
 	int det_type;		/* the detail screen's namespace */
 	unsigned long det_ino;
 	char filter[64];
@@ -424,6 +425,21 @@ build_detail(struct view *v)
 }
 
 /* Rows of the current screen, the selection found again by what it is. */
+/* The selected process or namespace is no longer in the list: say so when
+ * it is gone from the machine, not merely filtered out; the selection
+ * stays at its row, on what is there now, as htop does. */
+static void
+note_gone(struct view *v)
+{
+	if (!v->have_model || !v->sel_key)
+		return;
+	if (v->sel_type == PROC_ROW && !model_proc(&v->m, (pid_t)v->sel_key))
+		snprintf(v->note, sizeof(v->note), "PID %lu is gone", v->sel_key);
+	else if (v->sel_type >= 0 && !model_ns(&v->m, v->sel_key))
+		snprintf(v->note, sizeof(v->note), "%s:[%lu] is gone", nstype_table[v->sel_type].name,
+			 v->sel_key);
+}
+
 static void
 rebuild(struct view *v)
 {
@@ -449,6 +465,7 @@ rebuild(struct view *v)
 			v->sel = i;
 			return;
 		}
+	note_gone(v);
 	if (v->sel >= v->nrows)
 		v->sel = v->nrows ? v->nrows - 1 : 0;
 	/* the first row that can be selected */
@@ -635,6 +652,8 @@ draw_status(struct view *v, struct frame *f)
 	int y = f->h - 1, x = 0;
 
 	frame_line_attr(f, y, FA_STATUS);
+	if (v->note[0] && !v->editing)
+		x = frame_putf(f, 0, y, FA_WARN, "%s", v->note) + 2;
 	if (v->editing) {
 		frame_putf(f, 0, y, FA_STATUS, "filter: %s_   (Enter: keep, Esc: clear)", v->filter);
 		return;
@@ -1082,6 +1101,7 @@ curses_loop(struct view *v)
 		c = getch();
 		if (c == ERR)
 			continue;
+		v->note[0] = '\0';
 		r = c == KEY_MOUSE ? mouse_row(v) : handle_key(v, c);
 		if (r & R_QUIT)
 			break;

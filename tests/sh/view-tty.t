@@ -1,6 +1,8 @@
 #!/bin/bash
 # The viewer on a terminal, driven through tmux: screens, moving, filter,
 # type cycle, pause, help, detail and back, the selection staying on its
+# namespace when others appear, mouse clicks and the wheel, a selected
+# process that ends (said in the status line),
 # namespace when others appear, e entering a process at a new level and
 # the viewer coming back, a terminal too small and enlarged again, quit;
 # and `view` from nsx's shell returning to its prompt.
@@ -137,6 +139,43 @@ ok $? "the level's hostname is the process's"
 run_line exit
 wait_screen "^nsx view +1 namespaces"
 ok $? "exit: back in the viewer"
+
+# the mouse (X10 reports, as TERM=screen's kmous): a click selects the row
+# under it, the wheel moves the selection
+mouse() {	# mouse BUTTON X Y: a press of BUTTON (0 left, 64 wheel up) at X,Y
+	tmx send-keys -t "$S" -l "$(printf '\e[M%b%b%b' "\\0$(printf %o $((32 + $1)))" \
+		"\\0$(printf %o $((33 + $2)))" "\\0$(printf %o $((33 + $3)))")"
+}
+sel_is() { [[ $(selected) =~ ^\ +$1\  ]]; }
+sleeps() { screen | grep -E '^ +[0-9]+ +[0-9]+ .* sleep 600' | awk '{ print $1 }'; }
+keys Escape /
+type_line "sleep 600"
+keys Enter
+wait_screen "^ +$OTHER +[0-9]+ .* sleep 600"
+first=$(sleeps | sed -n 1p)
+second=$(sleeps | sed -n 2p)
+like "$(selected)" "^ +$first " "two sleeps listed, the first selected"
+mouse 0 10 3
+mouse 3 10 3
+wait_cond sel_is "$second"
+like "$(selected)" "^ +$second " "a mouse click on the second row selects it"
+mouse 64 10 3
+wait_cond sel_is "$first"
+like "$(selected)" "^ +$first " "the wheel up moves the selection up"
+
+# the selected process vanishes: the status line says so
+row=$(sleeps | grep -nx "$OTHER" | cut -d: -f1)
+mouse 0 10 $((row + 1))
+mouse 3 10 $((row + 1))
+wait_cond sel_is "$OTHER"
+like "$(selected)" "^ +$OTHER " "a click on the other sleep selects it"
+kill "$OTHER"
+wait "$OTHER" 2>/dev/null
+wait_screen "PID $OTHER is gone"
+ok $? "its process ends: 'PID $OTHER is gone' in the status line"
+keys Escape
+wait_cond sh -c "! tmux -L $SOCK capture-pane -p -t $S | grep -q 'is gone'"
+ok $? "... until the next key"
 
 # too small, then enlarged
 tmx resize-window -t "$S" -x 50 -y 8
