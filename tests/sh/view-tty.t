@@ -2,10 +2,9 @@
 # The viewer on a terminal, driven through tmux: screens, moving, filter,
 # type cycle, pause, help, detail and back, the selection staying on its
 # namespace when others appear, mouse clicks and the wheel, a selected
-# process that ends (said in the status line),
-# namespace when others appear, e entering a process at a new level and
-# the viewer coming back, a terminal too small and enlarged again, quit;
-# and `view` from nsx's shell returning to its prompt.
+# process that ends (said in the status line), e entering a process at a
+# new level and the viewer coming back, a terminal too small and enlarged
+# again, quit; and `view` from nsx's shell returning to its prompt.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nsproc.sh"
 
