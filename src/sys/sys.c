@@ -209,7 +209,10 @@ int
 sys_uid_map_is_init(const char *text)
 {
 	unsigned long inner, outer, count;
+	const char *nl = strchr(text, '\n');
 
+	/* one line: nothing after its newline, or no newline at all (a
+	 * uid_map read short); strchr(...)[1] alone followed NULL there */
 	return sscanf(text, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 && outer == 0 &&
-	       count == 4294967295UL && !strchr(text, '\n')[1];
+	       count == 4294967295UL && (!nl || !nl[1]);
 }
