@@ -96,6 +96,9 @@ $(BUILD)/tests/fuzz-%.t: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(
 FUZZ_TIME ?= 25
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# ASan's default 256 MB quarantine keeps every allocation on fresh pages:
+# 16 MB makes the parsers that allocate per word or line 3-6 times faster
+FUZZ_ASAN ?= quarantine_size_mb=16
 
 fuzz:
 	@$(MAKE) --no-print-directory deps DEPS="clang libclang-rt-14-dev"
@@ -104,9 +107,10 @@ fuzz:
 		w=$(FUZZ_BUILD)/work/$$n; a=$(CURDIR)/$(FUZZ_BUILD)/crashes/$$n/; \
 		rm -rf $$w && mkdir -p $$w $$a && cp tests/fuzz/corpus/$$n/* $$w/ && \
 		{ ! [ -d tests/fuzz/crashes/$$n ] || cp tests/fuzz/crashes/$$n/* $$w/; }; \
+		d=; [ ! -f tests/fuzz/$$n.dict ] || d=-dict=tests/fuzz/$$n.dict; \
 		echo "fuzz $$n: $(FUZZ_TIME) s"; \
-		$(FUZZ_BUILD)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -close_fd_mask=3 \
-			-artifact_prefix=$$a -print_final_stats=1 $(FUZZ_ARGS) $$w 2>$(FUZZ_BUILD)/$$n.log; \
+		ASAN_OPTIONS=$(FUZZ_ASAN) $(FUZZ_BUILD)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -timeout=20 -close_fd_mask=3 \
+			-artifact_prefix=$$a -print_final_stats=1 $$d $(FUZZ_ARGS) $$w 2>$(FUZZ_BUILD)/$$n.log; \
 		rc=$$?; grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' \
 			$(FUZZ_BUILD)/$$n.log | sed "s/^/  /"; \
 		if [ $$rc != 0 ]; then fail=1; tail -40 $(FUZZ_BUILD)/$$n.log; \

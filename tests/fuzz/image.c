@@ -32,7 +32,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct nsx_err err;
 
-	snprintf(base, sizeof(base), "/tmp/nsx-fuzz-image-XXXXXX");
+	snprintf(base, sizeof(base), "%s/nsx-fuzz-image-XXXXXX", fz_tmp());
 	if (!mkdtemp(base) || archive_dl_load(&err) < 0)
 		abort();
 	basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,4 +1,4 @@
-/* /proc files as nsx reads them: stat (PPID), status (NSpid, CapEff, Uid),
+/* /proc files as nsx reads them: stat (PPID, state, start time), status (NSpid, CapEff, Uid),
  * uid_map and gid_map, mountinfo (nsfs mounts, the viewer's mount list, the
  * lessons' mount checks, cgroup mounts), cgroup, timens_offsets, cmdline
  * and comm. The input is those files, in that order, separated by form
@@ -61,7 +61,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct nsx_err err;
 	char dir[96], msg[300];
 
-	snprintf(root, sizeof(root), "/tmp/nsx-fuzz-proc-XXXXXX");
+	snprintf(root, sizeof(root), "%s/nsx-fuzz-proc-XXXXXX", fz_tmp());
 	if (!mkdtemp(root))
 		abort();
 	snprintf(dir, sizeof(dir), "%s/1", root);
@@ -123,9 +123,10 @@ read_tree(void)
 {
 	struct nsx_proc p = { .pid = 1, .ppid = -1 };
 	struct lesson_env e = { .procfd = model.procfd, .pid = 1, .ref_mountinfo = -1 };
-	char buf[512], why[512];
+	char buf[512], why[512], state;
 
 	model_proc_ppid(&model, &p);
+	lesson_starttime(model.procfd, 1, &state);
 	free(model_proc_cmdline(&model, 1));
 	free(model_proc_comm(&model, 1));
 	for (int t = 0; t < NSX_NTYPES; t++) {
