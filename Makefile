@@ -3,6 +3,7 @@
 #   make run      install missing packages (as root), build, start the shell
 #   make test     build and run every test (TAP, through prove)
 #   make asan     build with ASan+UBSan and run the whole suite with it
+#   make fuzz     libFuzzer harnesses (clang, ASan+UBSan), FUZZ_TIME seconds each
 #   make bench    benchmarks against the anchors (lsns), ratios printed
 #   make scale    nsx ls at 2500..20000 processes: time, memory; fails unless linear
 #   make install  PREFIX=/usr/local DESTDIR=   (binary, man page, bash completion, lessons)
@@ -20,7 +21,8 @@ PKG_CONFIG ?= pkg-config
 DEPS := build-essential pkg-config libreadline-dev libncurses-dev \
 	libsmartcols-dev libmnl-dev libarchive-dev libcap-dev nettle-dev \
 	util-linux procps iproute2 perl tmux uidmap passwd busybox-static \
-	bubblewrap crun xz-utils zstd man-db groff-base iputils-ping htop valgrind
+	bubblewrap crun xz-utils zstd man-db groff-base iputils-ping htop valgrind \
+	clang libclang-rt-14-dev
 
 # libarchive is not linked: src/util/archive_dl.c loads it on first use.
 # readline, tinfo, libcap and nettle are linked statically: loading and
@@ -45,7 +47,13 @@ LIBOBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.t)
 
-.PHONY: all deps run test check asan bench scale screenshots install install-only uninstall clean
+# tests/fuzz/NAME.c: a libFuzzer harness each; `make test` replays its seed
+# corpus and past crashes through tests/fuzz/replay.c (TAP)
+FUZZ_NAMES := $(filter-out replay,$(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c)))
+FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz-%.t)
+UNIT_BINS += $(FUZZ_REPLAYS)
+
+.PHONY: all deps run test check asan fuzz fuzz-build bench scale screenshots install install-only uninstall clean
 
 all: nsx
 
@@ -69,6 +77,54 @@ $(BUILD)/tests/%.t: tests/unit/%.c tests/tap.h tests/fixture.h $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(NSX_CFLAGS) -Itests $(CFLAGS) -o $@ $< $(LIBOBJS) $(NSX_LIBS)
+
+# The unit tests' objects in an archive: a harness that includes one file
+# of src/ (to reach its static parsers) then links without duplicates.
+$(BUILD)/libnsx.a: $(LIBOBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/fuzz-%.t: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(BUILD)/libnsx.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(NSX_CFLAGS) -Itests/fuzz -DFUZZ_NAME='"$*"' $(CFLAGS) $(LDFLAGS) -o $@ \
+		$< tests/fuzz/replay.c $(BUILD)/libnsx.a $(NSX_LIBS) -ldl
+
+# make fuzz: every harness for FUZZ_TIME seconds on a scratch copy of its
+# seeds (tests/fuzz/corpus stays as it is); fails when one finds a crash,
+# which is left in build-fuzz/crashes/NAME/ (then: fix it, and add the
+# input to tests/fuzz/crashes/NAME/).
+FUZZ_TIME ?= 25
+FUZZ_BUILD := build-fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# ASan's default 256 MB quarantine keeps every allocation on fresh pages:
+# 16 MB makes the parsers that allocate per word or line 3-6 times faster
+FUZZ_ASAN ?= quarantine_size_mb=16
+
+fuzz:
+	@$(MAKE) --no-print-directory deps DEPS="clang libclang-rt-14-dev"
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-build
+	@fail=0; for n in $(FUZZ_NAMES); do \
+		w=$(FUZZ_BUILD)/work/$$n; a=$(CURDIR)/$(FUZZ_BUILD)/crashes/$$n/; \
+		rm -rf $$w && mkdir -p $$w $$a && cp tests/fuzz/corpus/$$n/* $$w/ && \
+		{ ! [ -d tests/fuzz/crashes/$$n ] || cp tests/fuzz/crashes/$$n/* $$w/; }; \
+		d=; [ ! -f tests/fuzz/$$n.dict ] || d=-dict=tests/fuzz/$$n.dict; \
+		echo "fuzz $$n: $(FUZZ_TIME) s"; \
+		ASAN_OPTIONS=$(FUZZ_ASAN) $(FUZZ_BUILD)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -timeout=20 -close_fd_mask=3 \
+			-artifact_prefix=$$a -print_final_stats=1 $$d $(FUZZ_ARGS) $$w 2>$(FUZZ_BUILD)/$$n.log; \
+		rc=$$?; grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' \
+			$(FUZZ_BUILD)/$$n.log | sed "s/^/  /"; \
+		if [ $$rc != 0 ]; then fail=1; tail -40 $(FUZZ_BUILD)/$$n.log; \
+			echo "fuzz $$n: FAILED, input in $$a"; fi; \
+	done; exit $$fail
+
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libnsx.a
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(CC) $(NSX_CFLAGS) -Itests/fuzz $(CFLAGS) -fsanitize=fuzzer -o $@ \
+		$< $(BUILD)/libnsx.a $(NSX_LIBS) -ldl
 
 # Installs only what is missing; does nothing when everything is there.
 deps:
@@ -147,4 +203,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/nsx
 
 clean:
-	rm -rf build build-asan nsx
+	rm -rf build build-asan build-fuzz nsx

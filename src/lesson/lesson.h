@@ -61,6 +61,10 @@ void lesson_errs_free(struct lesson_errs *e);
 /* Parse a lesson file. Returns 0, or -1 when it has errors (all of them in
  * errs, when errs is not NULL; err holds the first). *l is freed on error. */
 int lesson_load(const char *path, struct lesson *l, struct lesson_errs *errs, struct nsx_err *err);
+/* The same from an open stream (path names it in messages and gives the
+ * NN-name): the fuzzer feeds it memory through fmemopen. */
+int lesson_load_file(FILE *f, const char *path, struct lesson *l, struct lesson_errs *errs,
+		     struct nsx_err *err);
 void lesson_free(struct lesson *l);
 
 /* "02-uts.lesson" -> 2, "uts"; -1 when the name is not NN-name.lesson. */

@@ -334,21 +334,36 @@ lesson_file_name(const char *base, int *number, char *name, size_t n)
 int
 lesson_load(const char *path, struct lesson *l, struct lesson_errs *errs, struct nsx_err *err)
 {
+	FILE *f = fopen(path, "re");
+	int rc;
+
+	if (!f) {
+		struct parser p = { .path = path, .l = l, .errs = errs, .err = err };
+
+		memset(l, 0, sizeof(*l));
+		if (errs)
+			*errs = (struct lesson_errs){ 0 };
+		perr(&p, 0, "%s", strerror(errno));
+		return -1;
+	}
+	rc = lesson_load_file(f, path, l, errs, err);
+	fclose(f);
+	return rc;
+}
+
+int
+lesson_load_file(FILE *f, const char *path, struct lesson *l, struct lesson_errs *errs,
+		 struct nsx_err *err)
+{
 	struct parser p = { .path = path, .l = l, .errs = errs, .err = err };
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char name[64], *line = NULL;
 	size_t cap = 0;
 	int ln = 0;
-	FILE *f;
 
 	memset(l, 0, sizeof(*l));
 	if (errs)
 		*errs = (struct lesson_errs){ 0 };
-	f = fopen(path, "re");
-	if (!f) {
-		perr(&p, 0, "%s", strerror(errno));
-		return -1;
-	}
 	l->path = xstrdup(path);
 	if (lesson_file_name(base, &l->number, name, sizeof(name)) < 0)
 		perr(&p, 0, "the file name must be NN-name.lesson (02-uts.lesson: a number, a dash, "
@@ -358,7 +373,6 @@ lesson_load(const char *path, struct lesson *l, struct lesson_errs *errs, struct
 	while (getline(&line, &cap, f) >= 0)
 		parse_line(&p, line, ++ln);
 	free(line);
-	fclose(f);
 	parse_finish(&p, ln);
 	if (p.nerr) {
 		lesson_free(l);

@@ -43,4 +43,7 @@ void model_scan_mounts(struct nsx_model *m);
  * Returns the length, or -errno. */
 ssize_t proc_read(int procfd, const char *path, char *buf, size_t size);
 
+/* The PPID field of the text of /proc/PID/stat, -1 when it has none. */
+pid_t proc_stat_ppid(const char *stat);
+
 #endif

@@ -44,20 +44,28 @@ pid_t
 model_proc_ppid(const struct nsx_model *m, struct nsx_proc *p)
 {
 	char path[32], buf[1024];
-	const char *s;
-	long ppid;
+	pid_t ppid;
 
 	if (p->ppid >= 0)
 		return p->ppid;
 	snprintf(path, sizeof(path), "%d/stat", (int)p->pid);
-	if (proc_read(m->procfd, path, buf, sizeof(buf)) < 0)
+	if (proc_read(m->procfd, path, buf, sizeof(buf)) < 0 || (ppid = proc_stat_ppid(buf)) < 0)
 		return -1;
+	p->ppid = ppid;
+	return p->ppid;
+}
+
+pid_t
+proc_stat_ppid(const char *stat)
+{
+	const char *s;
+	long ppid;
+
 	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses */
-	s = strrchr(buf, ')');
+	s = strrchr(stat, ')');
 	if (!s || sscanf(s, ") %*c %ld", &ppid) != 1)
 		return -1;
-	p->ppid = (pid_t)ppid;
-	return p->ppid;
+	return (pid_t)ppid;
 }
 
 int

@@ -196,7 +196,6 @@ int
 sys_in_init_userns(void)
 {
 	char buf[128];
-	unsigned long inner, outer, count;
 	ssize_t n;
 	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
 
@@ -207,6 +206,17 @@ sys_in_init_userns(void)
 	if (n <= 0)
 		return 1;
 	buf[n] = '\0';
-	return sscanf(buf, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 && outer == 0 &&
-	       count == 4294967295UL && !strchr(buf, '\n')[1];
+	return sys_uid_map_is_init(buf);
+}
+
+int
+sys_uid_map_is_init(const char *text)
+{
+	unsigned long inner, outer, count;
+	const char *nl = strchr(text, '\n');
+
+	/* one line: nothing after its newline, or no newline at all (a
+	 * uid_map read short); strchr(...)[1] alone followed NULL there */
+	return sscanf(text, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 && outer == 0 &&
+	       count == 4294967295UL && (!nl || !nl[1]);
 }

@@ -44,6 +44,8 @@ int sys_mount_setattr_rdonly(int mntfd);			/* recursive */
  * identity over all ids.) Root in a user namespace made by `unshare -r`
  * has euid 0 but none of the host's privileges. */
 int sys_in_init_userns(void);
+/* The same from the text of a uid_map: 1 for the identity map. */
+int sys_uid_map_is_init(const char *text);
 
 /* Inode of an open file, 0 on error. */
 unsigned long sys_fd_ino(int fd);
