@@ -430,12 +430,19 @@ tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 }
 
 /* Losing the rename race to a concurrent build of the same content is
- * success: the winner's tree is the same. */
+ * success: the winner's tree is the same. NSX_TEST_FAIL_AT=rootfs (nsx
+ * run's first step) makes a build fail here, whole but not published, to
+ * check that a failed build leaves nothing in the cache. */
 static int
 tmp_publish(const char *tmp, const char *final, struct nsx_err *err)
 {
+	const char *fail = getenv("NSX_TEST_FAIL_AT");
 	int e;
 
+	if (fail && strcmp(fail, "rootfs") == 0) {
+		tree_remove(tmp);
+		return nsx_error(err, EIO, "rootfs: injected failure of the cache build (NSX_TEST_FAIL_AT)");
+	}
 	if (rename(tmp, final) == 0)
 		return 0;
 	e = errno;
