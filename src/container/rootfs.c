@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <linux/landlock.h>
 #include <nettle/sha2.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1768,7 +1769,7 @@ job_run(const struct job *job, unsigned *skipped, struct nsx_err *err)
 	struct job_result res;
 	int p[2], status = 0;
 	size_t got;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return nsx_error(err, errno, "pipe: %s", strerror(errno));
@@ -1779,6 +1780,11 @@ job_run(const struct job *job, unsigned *skipped, struct nsx_err *err)
 		return nsx_error(err, errno, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
+		/* nsx killed (SIGKILL, Ctrl-C) ends the unpacking too: nobody
+		 * would use the tree, and a big image would go on for seconds */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
 		close(p[0]);
 		job_child(job, p[1]);
 	}
