@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,7 +40,7 @@ extern char **environ;
 #define BUF_SIZE	(64 * 1024)
 #define JSON_MAX	(4 << 20)	/* index.json, manifests: a few KiB */
 #define JSON_DEPTH	64
-#define TMP_MAX_AGE	(24 * 3600)
+#define TMP_GRACE	2	/* s: a build's first moments, before its lock */
 
 /* ---- small helpers ---- */
 
@@ -417,17 +418,31 @@ stamp_put(const char *cache, const struct stat *st, const char *hex)
 }
 
 /* A build happens in DIR/.tmp-XXXXXX, on the filesystem of its final name,
- * so that rename(2) publishes it whole or not at all. */
+ * so that rename(2) publishes it whole or not at all. The builder holds an
+ * flock on it (returned: the caller closes it when done; the unpacking
+ * child shares it), so that a build whose process died is told from one
+ * under way (tmp_sweep). */
 static int
 tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 {
+	int fd;
+
 	if (path_fmt(tmp, n, err, "%s/.tmp-XXXXXX", dir) < 0)
 		return -1;
 	if (!mkdtemp(tmp))
 		return nsx_error(err, errno, "cannot create a directory in %s: %s",
 				 dir, strerror(errno));
 	chmod(tmp, 0755);	/* mkdtemp's 0700 would shut out mapped users */
-	return 0;
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		tree_remove(tmp);
+		return nsx_error(err, e, "cannot lock %s: %s", tmp, strerror(e));
+	}
+	return fd;
 }
 
 /* Losing the rename race to a concurrent build of the same content is
@@ -453,8 +468,10 @@ tmp_publish(const char *tmp, const char *final, struct nsx_err *err)
 	return nsx_error(err, e, "cannot rename %s to %s: %s", tmp, final, strerror(e));
 }
 
-/* A build killed by SIGKILL leaves its .tmp- directory behind; builds take
- * seconds, so one a day old is dead. Only on the slow path. */
+/* A build killed by SIGKILL leaves its .tmp- directory behind: one that
+ * nobody holds locked is dead, unless it is a few seconds old (made, not
+ * yet locked). Removed under our lock, so no build can take it meanwhile.
+ * Only on the slow path. */
 static void
 tmp_sweep(const char *dir)
 {
@@ -465,11 +482,19 @@ tmp_sweep(const char *dir)
 
 	if (!d)
 		return;
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, ".tmp-", 5) == 0 &&
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode) && now - st.st_mtime > TMP_MAX_AGE)
+	while ((e = readdir(d))) {
+		int fd;
+
+		if (strncmp(e->d_name, ".tmp-", 5) != 0 ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || now - st.st_mtime <= TMP_GRACE)
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
 			tree_remove_at(dirfd(d), e->d_name);
+		if (fd >= 0)
+			close(fd);
+	}
 	closedir(d);
 }
 
@@ -714,13 +739,18 @@ bb_build(const char *cache, const char *bb, char *out, size_t n, struct nsx_err 
 		 path_fmt(out, n, err, "%s/busybox-%.16s", dir, hex) == 0)
 		rc = 0;
 	if (rc == 0 && !is_dir(out)) {
+		int lock;
+
 		tmp_sweep(dir);
-		rc = tmp_make(dir, tmp, sizeof(tmp), err);
-		if (rc == 0 && bb_fill(tmp, bbfd, err) < 0) {
+		if ((lock = tmp_make(dir, tmp, sizeof(tmp), err)) < 0)
+			rc = -1;
+		else if (bb_fill(tmp, bbfd, err) < 0) {
 			tree_remove(tmp);
 			rc = -1;
-		} else if (rc == 0)
+		} else
 			rc = tmp_publish(tmp, out, err);
+		if (lock >= 0)
+			close(lock);
 	}
 	if (rc == 0)
 		stamp_put(cache, &st, hex);
@@ -1812,6 +1842,7 @@ image_unpack(const char *cache, struct job *job, const char *hex,
 	     struct rootfs_stats *stats, char *out, size_t n, struct nsx_err *err)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
+	int lock, rc;
 
 	if (cache_sub(cache, "images", dir, sizeof(dir), err) < 0 ||
 	    path_fmt(out, n, err, "%s/%s", dir, hex) < 0)
@@ -1819,15 +1850,18 @@ image_unpack(const char *cache, struct job *job, const char *hex,
 	if (is_dir(out))
 		return 0;
 	tmp_sweep(dir);
-	if (tmp_make(dir, tmp, sizeof(tmp), err) < 0)
+	if ((lock = tmp_make(dir, tmp, sizeof(tmp), err)) < 0)
 		return -1;
 	job->tree = tmp;
 	if (job_run(job, &stats->devices_skipped, err) < 0) {
 		tree_remove(tmp);
-		return -1;
+		rc = -1;
+	} else {
+		stats->unpacked = true;
+		rc = tmp_publish(tmp, out, err);
 	}
-	stats->unpacked = true;
-	return tmp_publish(tmp, out, err);
+	close(lock);
+	return rc;
 }
 
 static int
