@@ -1586,6 +1586,11 @@ entry_write(struct unpack *u, struct archive *in, struct archive *out, struct ar
 	}
 	if (u->layer && type != AE_IFDIR && replace_dir(u, name) < 0)
 		return -1;
+	/* no setuid or setgid file in the cache: as root they would be the
+	 * host's own setuid-root programs, under a 0755 cache any local user
+	 * walks; in the container no_new_privs makes them inert anyway */
+	if (type != AE_IFDIR)
+		archive_entry_set_perm(e, archive_entry_perm(e) & ~(mode_t)(S_ISUID | S_ISGID));
 	if (archive_write_header(out, e) < ARCHIVE_WARN) {
 		if (is_device(type) && archive_errno(out) == EPERM) {
 			u->skipped++;	/* root in a user namespace: no mknod */
