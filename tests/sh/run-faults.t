@@ -89,8 +89,13 @@ is "$(held_locks)|$(leftovers ctl-$TAG)|$(procs "9$$")" "||" "control: ... all g
 fail_case() {
 	local label=$1 step=$2 rc before; shift 2
 	before=$(hostmounts)
-	"$@" >"$TMPD/f.out" 2>"$TMPD/f.err" </dev/null
+	"$@" >"$TMPD/f.out" 2>"$TMPD/f.raw" </dev/null
 	rc=$?
+	# (under ASan: its warning about the command's process switching
+	# stacks, CLONE_VM on a stack of its own, is no error of nsx's)
+	grep -v -e 'WARNING: ASan is ignoring requested __asan_handle_no_return' \
+		-e '^False positive error reports may follow' -e 'google/sanitizers/issues/189' \
+		"$TMPD/f.raw" >"$TMPD/f.err"
 	is "$rc|$(wc -l <"$TMPD/f.err")|$(wc -c <"$TMPD/f.out")" "125|1|0" \
 		"$label: fail at '$step': exit 125, one line, nothing on stdout"
 	like "$(cat "$TMPD/f.err")" "^nsx: run: $step: injected failure" "$label: ... the line names the step: $(cat "$TMPD/f.err")"
