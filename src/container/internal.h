@@ -24,6 +24,7 @@ struct run_ctx {
 	int rootfd;		/* the new root, before pivot_root (child) */
 	bool tty;		/* stdin and stdout are terminals: a pty relay */
 	const char *stop_at;	/* NSX_TEST_STOP_AT */
+	const char *fail_at;	/* NSX_TEST_FAIL_AT */
 	struct nsx_err err;	/* the step's error */
 };
 

@@ -15,12 +15,14 @@
 #include <limits.h>
 #include <linux/landlock.h>
 #include <nettle/sha2.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,7 +40,7 @@ extern char **environ;
 #define BUF_SIZE	(64 * 1024)
 #define JSON_MAX	(4 << 20)	/* index.json, manifests: a few KiB */
 #define JSON_DEPTH	64
-#define TMP_MAX_AGE	(24 * 3600)
+#define TMP_GRACE	2	/* s: a build's first moments, before its lock */
 
 /* ---- small helpers ---- */
 
@@ -416,26 +418,47 @@ stamp_put(const char *cache, const struct stat *st, const char *hex)
 }
 
 /* A build happens in DIR/.tmp-XXXXXX, on the filesystem of its final name,
- * so that rename(2) publishes it whole or not at all. */
+ * so that rename(2) publishes it whole or not at all. The builder holds an
+ * flock on it (returned: the caller closes it when done; the unpacking
+ * child shares it), so that a build whose process died is told from one
+ * under way (tmp_sweep). */
 static int
 tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 {
+	int fd;
+
 	if (path_fmt(tmp, n, err, "%s/.tmp-XXXXXX", dir) < 0)
 		return -1;
 	if (!mkdtemp(tmp))
 		return nsx_error(err, errno, "cannot create a directory in %s: %s",
 				 dir, strerror(errno));
 	chmod(tmp, 0755);	/* mkdtemp's 0700 would shut out mapped users */
-	return 0;
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		tree_remove(tmp);
+		return nsx_error(err, e, "cannot lock %s: %s", tmp, strerror(e));
+	}
+	return fd;
 }
 
 /* Losing the rename race to a concurrent build of the same content is
- * success: the winner's tree is the same. */
+ * success: the winner's tree is the same. NSX_TEST_FAIL_AT=rootfs (nsx
+ * run's first step) makes a build fail here, whole but not published, to
+ * check that a failed build leaves nothing in the cache. */
 static int
 tmp_publish(const char *tmp, const char *final, struct nsx_err *err)
 {
+	const char *fail = getenv("NSX_TEST_FAIL_AT");
 	int e;
 
+	if (fail && strcmp(fail, "rootfs") == 0) {
+		tree_remove(tmp);
+		return nsx_error(err, EIO, "rootfs: injected failure of the cache build (NSX_TEST_FAIL_AT)");
+	}
 	if (rename(tmp, final) == 0)
 		return 0;
 	e = errno;
@@ -445,8 +468,10 @@ tmp_publish(const char *tmp, const char *final, struct nsx_err *err)
 	return nsx_error(err, e, "cannot rename %s to %s: %s", tmp, final, strerror(e));
 }
 
-/* A build killed by SIGKILL leaves its .tmp- directory behind; builds take
- * seconds, so one a day old is dead. Only on the slow path. */
+/* A build killed by SIGKILL leaves its .tmp- directory behind: one that
+ * nobody holds locked is dead, unless it is a few seconds old (made, not
+ * yet locked). Removed under our lock, so no build can take it meanwhile.
+ * Only on the slow path. */
 static void
 tmp_sweep(const char *dir)
 {
@@ -457,11 +482,19 @@ tmp_sweep(const char *dir)
 
 	if (!d)
 		return;
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, ".tmp-", 5) == 0 &&
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode) && now - st.st_mtime > TMP_MAX_AGE)
+	while ((e = readdir(d))) {
+		int fd;
+
+		if (strncmp(e->d_name, ".tmp-", 5) != 0 ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || now - st.st_mtime <= TMP_GRACE)
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
 			tree_remove_at(dirfd(d), e->d_name);
+		if (fd >= 0)
+			close(fd);
+	}
 	closedir(d);
 }
 
@@ -706,13 +739,18 @@ bb_build(const char *cache, const char *bb, char *out, size_t n, struct nsx_err 
 		 path_fmt(out, n, err, "%s/busybox-%.16s", dir, hex) == 0)
 		rc = 0;
 	if (rc == 0 && !is_dir(out)) {
+		int lock;
+
 		tmp_sweep(dir);
-		rc = tmp_make(dir, tmp, sizeof(tmp), err);
-		if (rc == 0 && bb_fill(tmp, bbfd, err) < 0) {
+		if ((lock = tmp_make(dir, tmp, sizeof(tmp), err)) < 0)
+			rc = -1;
+		else if (bb_fill(tmp, bbfd, err) < 0) {
 			tree_remove(tmp);
 			rc = -1;
-		} else if (rc == 0)
+		} else
 			rc = tmp_publish(tmp, out, err);
+		if (lock >= 0)
+			close(lock);
 	}
 	if (rc == 0)
 		stamp_put(cache, &st, hex);
@@ -1548,6 +1586,11 @@ entry_write(struct unpack *u, struct archive *in, struct archive *out, struct ar
 	}
 	if (u->layer && type != AE_IFDIR && replace_dir(u, name) < 0)
 		return -1;
+	/* no setuid or setgid file in the cache: as root they would be the
+	 * host's own setuid-root programs, under a 0755 cache any local user
+	 * walks; in the container no_new_privs makes them inert anyway */
+	if (type != AE_IFDIR)
+		archive_entry_set_perm(e, archive_entry_perm(e) & ~(mode_t)(S_ISUID | S_ISGID));
 	if (archive_write_header(out, e) < ARCHIVE_WARN) {
 		if (is_device(type) && archive_errno(out) == EPERM) {
 			u->skipped++;	/* root in a user namespace: no mknod */
@@ -1761,7 +1804,7 @@ job_run(const struct job *job, unsigned *skipped, struct nsx_err *err)
 	struct job_result res;
 	int p[2], status = 0;
 	size_t got;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return nsx_error(err, errno, "pipe: %s", strerror(errno));
@@ -1772,6 +1815,11 @@ job_run(const struct job *job, unsigned *skipped, struct nsx_err *err)
 		return nsx_error(err, errno, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
+		/* nsx killed (SIGKILL, Ctrl-C) ends the unpacking too: nobody
+		 * would use the tree, and a big image would go on for seconds */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
 		close(p[0]);
 		job_child(job, p[1]);
 	}
@@ -1799,6 +1847,7 @@ image_unpack(const char *cache, struct job *job, const char *hex,
 	     struct rootfs_stats *stats, char *out, size_t n, struct nsx_err *err)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
+	int lock, rc;
 
 	if (cache_sub(cache, "images", dir, sizeof(dir), err) < 0 ||
 	    path_fmt(out, n, err, "%s/%s", dir, hex) < 0)
@@ -1806,15 +1855,18 @@ image_unpack(const char *cache, struct job *job, const char *hex,
 	if (is_dir(out))
 		return 0;
 	tmp_sweep(dir);
-	if (tmp_make(dir, tmp, sizeof(tmp), err) < 0)
+	if ((lock = tmp_make(dir, tmp, sizeof(tmp), err)) < 0)
 		return -1;
 	job->tree = tmp;
 	if (job_run(job, &stats->devices_skipped, err) < 0) {
 		tree_remove(tmp);
-		return -1;
+		rc = -1;
+	} else {
+		stats->unpacked = true;
+		rc = tmp_publish(tmp, out, err);
 	}
-	stats->unpacked = true;
-	return tmp_publish(tmp, out, err);
+	close(lock);
+	return rc;
 }
 
 static int

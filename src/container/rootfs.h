@@ -10,9 +10,11 @@
  *   CACHE/stamps/<dev>-<ino>-<size>-<mtime>-<ctime> -> <64 hex>
  *                                  a file's sha256 by its identity, so a warm
  *                                  start is a stat and a readlink, not a hash
- *   CACHE/{rootfs,images}/.tmp-*   a build in progress, renamed into place
- *                                  when whole; removed on error (and swept
- *                                  when a day old: a build killed by SIGKILL)
+ *   CACHE/{rootfs,images}/.tmp-*   a build in progress, flocked by its
+ *                                  builder, renamed into place when whole;
+ *                                  removed on error, and swept by the next
+ *                                  build once nobody holds it locked (a
+ *                                  build killed by SIGKILL)
  * Nothing ever changes a tree once it has its final name.
  *
  * Environment:

@@ -71,6 +71,19 @@ run_maybe_stop(const struct run_ctx *c, const struct plan_step *s)
 		pause();
 }
 
+/* NSX_TEST_FAIL_AT: the step fails with an injected error after it did its
+ * work (what it made must be removed as for a real failure); init and exec
+ * never return, so they fail before. */
+static int
+run_maybe_fail(struct run_ctx *c, const struct plan_step *s, bool before)
+{
+	bool last = s->id == ST_INIT || s->id == ST_EXEC;
+
+	if (!c->fail_at || strcmp(c->fail_at, s->name) != 0 || before != last)
+		return 0;
+	return nsx_error(&c->err, EIO, "%s: injected failure (NSX_TEST_FAIL_AT)", s->name);
+}
+
 static step_fn parent_step(enum step_id id);
 
 int
@@ -83,9 +96,9 @@ run_steps(struct run_ctx *c, enum step_where where, int *i)
 		int r;
 
 		run_maybe_stop(c, s);
-		if (!fn)
-			continue;
-		if ((r = fn(c)) == 0)
+		if ((r = run_maybe_fail(c, s, true)) == 0 && (!fn || (r = fn(c)) == 0))
+			r = run_maybe_fail(c, s, false);
+		if (r == 0)
 			continue;
 		if (where == AT_PARENT)
 			return -1;
@@ -420,13 +433,17 @@ run_cleanup(struct parent *pa)
 	}
 }
 
+/* NSX_TEST_STOP_AT or NSX_TEST_FAIL_AT: unset, or a step's name */
 static int
-check_stop_at(const char *name, struct nsx_err *err)
+check_test_step(const char *var, const char **name, struct nsx_err *err)
 {
+	*name = getenv(var);
+	if (!*name)
+		return 0;
 	for (int i = 0; i < ST_NSTEPS; i++)
-		if (strcmp(plan_step_name(i), name) == 0)
+		if (strcmp(plan_step_name(i), *name) == 0)
 			return 0;
-	return nsx_error(err, EINVAL, "NSX_TEST_STOP_AT=%s is no step of nsx run", name);
+	return nsx_error(err, EINVAL, "%s=%s is no step of nsx run", var, *name);
 }
 
 int
@@ -440,8 +457,8 @@ container_run(struct plan *p, struct nsx_err *err)
 	struct ctr_state *live;
 	int nlive;
 
-	pa.c.stop_at = getenv("NSX_TEST_STOP_AT");
-	if (pa.c.stop_at && check_stop_at(pa.c.stop_at, err) < 0)
+	if (check_test_step("NSX_TEST_STOP_AT", &pa.c.stop_at, err) < 0 ||
+	    check_test_step("NSX_TEST_FAIL_AT", &pa.c.fail_at, err) < 0)
 		return 125;
 	/* fds 0-2 must be open: the sync socket must not become one of them */
 	for (int fd = 0; fd < 3; fd++)

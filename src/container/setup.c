@@ -156,7 +156,9 @@ layer_overlay_try(int lower, int upper, bool userxattr)
 	/* unprivileged overlay keeps its metadata in user.* xattrs */
 	if (userxattr && sys_fsconfig_string(fs, "userxattr", NULL) < 0)
 		goto out;
-	m = sys_fsmount(fs, 0);
+	/* nodev: a device node in an image (a host disk's major:minor) opens
+	 * nothing; the container's devices are nsx's own /dev */
+	m = sys_fsmount(fs, MOUNT_ATTR_NODEV);
 out:
 	close(fs);
 	return m;
@@ -182,13 +184,14 @@ layer_overlay(struct run_ctx *c)
 	return m;
 }
 
-/* The rootfs itself (--rw), or read-only when overlay was refused */
+/* The rootfs itself (--rw), or read-only when overlay was refused; nodev
+ * as the overlay is */
 static int
 layer_bind(struct run_ctx *c, bool rdonly)
 {
 	int m = sys_open_tree_clone(c->p->rootfd);
 
-	if (m >= 0 && rdonly && sys_mount_setattr_rdonly(m) < 0) {
+	if (m >= 0 && sys_mount_setattr_set(m, MOUNT_ATTR_NODEV | (rdonly ? MOUNT_ATTR_RDONLY : 0)) < 0) {
 		int e = errno;
 
 		close(m);

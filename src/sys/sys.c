@@ -182,8 +182,14 @@ sys_move_mount_fd(int from, int to)
 int
 sys_mount_setattr_rdonly(int mntfd)
 {
+	return sys_mount_setattr_set(mntfd, MOUNT_ATTR_RDONLY);
+}
+
+int
+sys_mount_setattr_set(int mntfd, unsigned long long attr)
+{
 #ifdef SYS_mount_setattr
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct mount_attr a = { .attr_set = attr };
 
 	return (int)syscall(SYS_mount_setattr, mntfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a));
 #else

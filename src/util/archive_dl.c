@@ -72,6 +72,17 @@ TRAMPOLINE(const char *, archive_entry_pathname, (struct archive_entry *e), (e))
 TRAMPOLINE(const char *, archive_entry_hardlink, (struct archive_entry *e), (e))
 TRAMPOLINE(la_int64_t, archive_entry_size, (struct archive_entry *e), (e))
 TRAMPOLINE(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *e), (e))
+TRAMPOLINE(__LA_MODE_T, archive_entry_perm, (struct archive_entry *e), (e))
+
+void
+archive_entry_set_perm(struct archive_entry *e, __LA_MODE_T m)
+{
+	static void (*fn)(struct archive_entry *, __LA_MODE_T);
+
+	if (!fn)
+		fn = (void (*)(struct archive_entry *, __LA_MODE_T))sym("archive_entry_set_perm");
+	fn(e, m);
+}
 
 /* Variadic: formatted here, passed on as one string. */
 void

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -514,23 +515,31 @@ holds(const char *file, const char *s)
 	return false;
 }
 
-/* A build killed by SIGKILL leaves a .tmp- dir: the next slow path removes
- * it once it is a day old, and leaves a fresh one (a build under way). */
+/* A build killed by SIGKILL leaves a .tmp- dir nobody holds locked: the
+ * next slow path removes it, and leaves one that is locked (a build under
+ * way, however old) or a few seconds old (made, not locked yet). */
 static void
 sweep(void)
 {
 	const char *images = P("%s/cache/images", top);
 	char path[PATH_MAX];
 	struct nsx_err err = { 0 };
+	int busy;
 
-	sh("mkdir -p '%s/.tmp-stale/d' '%s/.tmp-fresh' && chmod 0500 '%s/.tmp-stale/d' && "
-	   "touch -d '2 days ago' '%s/.tmp-stale' && tar -C '%s/src' -cf '%s/sweep.tar' etc",
-	   images, images, images, images, top, top);
+	sh("mkdir -p '%s/.tmp-stale/d' '%s/.tmp-fresh' '%s/.tmp-busy' && chmod 0500 '%s/.tmp-stale/d' && "
+	   "touch -d '10 seconds ago' '%s/.tmp-stale' && touch -d '2 days ago' '%s/.tmp-busy' && "
+	   "tar -C '%s/src' -cf '%s/sweep.tar' etc",
+	   images, images, images, images, images, images, top, top);
+	busy = open(P("%s/.tmp-busy", images), O_RDONLY | O_DIRECTORY);
+	ok(busy >= 0 && flock(busy, LOCK_EX) == 0, "sweep: .tmp-busy locked, as a build holds it");
 	is_int(rootfs_image(P("%s/sweep.tar", top), path, sizeof(path), &err), 0,
 	       "sweep: a new image unpacked (%s)", err.msg);
-	ok(!exists(P("%s/.tmp-stale", images)), "sweep: a day-old .tmp- dir is removed");
+	ok(!exists(P("%s/.tmp-stale", images)), "sweep: an unlocked .tmp- dir 10 s old is removed");
 	ok(exists(P("%s/.tmp-fresh", images)), "sweep: a fresh .tmp- dir is left alone");
+	ok(exists(P("%s/.tmp-busy", images)), "sweep: a locked .tmp- dir 2 days old is left alone");
+	close(busy);
 	rmdir(P("%s/.tmp-fresh", images));
+	rmdir(P("%s/.tmp-busy", images));
 }
 
 /* Hostile tarballs: each must fail, write nothing outside, leave nothing. */
