@@ -40,13 +40,6 @@ population_fits "$BIG"
 # ---- the population ---------------------------------------------------------
 
 TMP=
-cleanup() {
-	local st=$?
-	trap - EXIT INT TERM HUP
-	population_remove || { [ "$st" = 0 ] && st=1; }
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit "$st"
-}
 . "$(dirname "$0")/stats.sh"
 bench_traps
 

@@ -1,11 +1,11 @@
 # shellcheck shell=bash
 # The population of sleeping processes the scan benchmarks run on
 # (bench/population.c: every 10th in its own uts+ipc namespaces, every 50th
-# also net, every 100th also user+pid). Sourced by bench/ls.sh and
-# bench/view.sh, which define die and say, set LIFETIME (the sleepers die
-# by themselves after that many seconds) and TMP (their temporary
-# directory), build build/bench/population, and call population_remove
-# from their cleanup.
+# also net, every 100th also user+pid). Sourced by bench/ls.sh,
+# bench/view.sh and bench/scale.sh, which define die and say, set LIFETIME
+# (the sleepers die by themselves after that many seconds) and TMP (their
+# temporary directory), build build/bench/population, and install cleanup
+# (below) as their exit trap with bench_traps.
 
 LEADERS=()	# population leaders: each is its own session and process group
 nprocs_now=	# processes running before the population (population_fits)
@@ -100,4 +100,15 @@ population_remove() {
 	say "population removed: $(count_procs) processes now, $nprocs_now before"
 	LEADERS=()
 	return 0
+}
+
+# cleanup: the benchmarks' exit trap (bench_traps in stats.sh): the
+# population goes, then $TMP; a failure to remove the population fails the run
+# shellcheck disable=SC2317 # called by the traps
+cleanup() {
+	local st=$?
+	trap - EXIT INT TERM HUP
+	population_remove || { [ "$st" = 0 ] && st=1; }
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	exit "$st"
 }

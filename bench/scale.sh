@@ -50,14 +50,6 @@ BIG=${SIZES[-1]}
 population_fits "$BIG"
 
 TMP=
-# shellcheck disable=SC2317 # called by the traps
-cleanup() {
-	local st=$?
-	trap - EXIT INT TERM HUP
-	population_remove || { [ "$st" = 0 ] && st=1; }
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit "$st"
-}
 # shellcheck source=SCRIPTDIR/stats.sh
 . "$(dirname "$0")/stats.sh"
 bench_traps

@@ -49,13 +49,6 @@ DS=$(awk -v d="$DELAY" 'BEGIN { t = d * 10; if (t >= 1 && t == int(t)) print t }
 population_fits "$N"
 
 TMP=
-cleanup() {
-	local st=$?
-	trap - EXIT INT TERM HUP
-	population_remove || { [ "$st" = 0 ] && st=1; }
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit "$st"
-}
 . "$(dirname "$0")/stats.sh"
 bench_traps
 
