@@ -111,3 +111,45 @@ wait_cond() {
 	done
 	return 1
 }
+
+# held_locks DIR: the lines of /proc/locks on files under DIR (a cache's
+# build directories, containers' records), found by the device and inode
+# /proc/locks names (major:minor in hex, as the kernel prints them)
+held_locks() {
+	local devno devhex ino
+	devno=$(stat -c %d "$1")
+	devhex=$(printf '%02x:%02x' $(((devno >> 8) & 0xfff)) $(((devno & 0xff) | ((devno >> 12) & 0xfff00))))
+	for ino in $(awk -v dev="$devhex" '{
+		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9a-f]+:[0-9a-f]+:[0-9]+$/) break
+		n = split($i, a, ":"); if (a[1] ":" a[2] == dev) print a[3] }' /proc/locks); do
+		[ -z "$(find "$1" -xdev -inum "$ino" -print -quit 2>/dev/null)" ] ||
+			grep -E ":$ino " /proc/locks
+	done
+	true
+}
+
+# test_user NAME HOME: a throw-away user for a test's rootless half: made
+# with useradd (deleted at exit, home HOME), its ID and GID, AS (setpriv as
+# it) and NSXB, its own copy of $NSX in HOME (were /proc/1/exe reachable,
+# the container's root, the user, could write it). Returns 1 after a skip
+# or a failure that says why, also when it cannot make a user namespace.
+test_user() {
+	U=$1
+	if ! command -v useradd >/dev/null; then
+		skip "rootless: useradd is needed"
+		return 1
+	fi
+	if ! useradd -M -N -s /bin/sh -d "$2" "$U"; then
+		ok 1 "useradd $U"
+		return 1
+	fi
+	on_exit "userdel '$U'"
+	ID=$(id -u "$U") GID=$(id -g "$U")
+	AS=(setpriv --reuid="$ID" --regid="$GID" --clear-groups)
+	NSXB=$2/nsx-$U
+	cp "$NSX" "$NSXB" && chown "$ID:$GID" "$NSXB"
+	if ! "${AS[@]}" unshare -Ur true 2>/dev/null; then
+		skip "rootless: $U cannot make a user namespace (unshare -Ur)"
+		return 1
+	fi
+}

@@ -228,24 +228,5 @@ suite() {
 
 AS=() ID=0 GID=0 NSXB=$NSX
 suite root
-if ! command -v useradd >/dev/null; then
-	skip "rootless: useradd is needed"
-else
-	U=nsxh$$
-	if useradd -M -N -s /bin/sh -d "$T" "$U"; then
-		on_exit "userdel '$U'"
-		ID=$(id -u "$U") GID=$(id -g "$U")
-		AS=(setpriv --reuid="$ID" --regid="$GID" --clear-groups)
-		cp "$NSX" "$T/nsx-$U"
-		chown "$ID:$GID" "$T/nsx-$U"
-		NSXB=$T/nsx-$U
-		if "${AS[@]}" unshare -Ur true 2>/dev/null; then
-			suite rootless
-		else
-			skip "rootless: $U cannot make a user namespace (unshare -Ur)"
-		fi
-	else
-		ok 1 "useradd $U"
-	fi
-fi
+test_user nsxh$$ "$T" && suite rootless
 done_testing

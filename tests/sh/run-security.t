@@ -527,31 +527,12 @@ if [ "$ROOT" = 1 ]; then
 	AS=() ID=0 GID=0 NSXB=$NSX
 	suite root
 	tiocsti_control
-	if ! command -v useradd >/dev/null; then
-		skip "rootless: useradd is needed"
-	else
-		U=nsxs$$
-		base=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: '{e=$2+$3; if (e>m) m=e} END {print (m>300000?m:300000)}')
-		if useradd -M -N -s /bin/sh -d "$T" "$U"; then
-			on_exit "userdel '$U'"
-			on_exit "sed -i '/^$U:/d' /etc/subuid /etc/subgid"
-			echo "$U:$base:65536" >>/etc/subuid
-			echo "$U:$base:65536" >>/etc/subgid
-			ID=$(id -u "$U") GID=$(id -g "$U")
-			AS=(setpriv --reuid="$ID" --regid="$GID" --clear-groups)
-			# the user's own copy of nsx: were /proc/1/exe reachable, the
-			# container's root (the user) could write it
-			cp "$NSX" "$T/nsx-$U"
-			chown "$ID:$GID" "$T/nsx-$U"
-			NSXB=$T/nsx-$U
-			if "${AS[@]}" unshare -Ur true 2>/dev/null; then
-				suite rootless
-			else
-				skip "rootless: $U cannot make a user namespace (unshare -Ur)"
-			fi
-		else
-			ok 1 "useradd $U"
-		fi
+	base=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: '{e=$2+$3; if (e>m) m=e} END {print (m>300000?m:300000)}')
+	if test_user nsxs$$ "$T"; then
+		on_exit "sed -i '/^$U:/d' /etc/subuid /etc/subgid"
+		echo "$U:$base:65536" >>/etc/subuid
+		echo "$U:$base:65536" >>/etc/subgid
+		suite rootless
 	fi
 else
 	AS=() ID=$(id -u) GID=$(id -g) NSXB=$NSX

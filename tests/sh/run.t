@@ -27,21 +27,6 @@ leftovers() {	# leftovers NAME: prints what is left, nothing when clean
 	true
 }
 
-# held_locks: the lines of /proc/locks on files under TMPD (the cache, the
-# containers' records): by the device and inode /proc/locks names
-DEVNO=$(stat -c %d "$TMPD")
-DEVHEX=$(printf '%02x:%02x' $(( (DEVNO >> 8) & 0xfff )) $(( (DEVNO & 0xff) | ((DEVNO >> 12) & 0xfff00) )))
-held_locks() {
-	local ino
-	for ino in $(awk -v dev="$DEVHEX" '{
-		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9a-f]+:[0-9a-f]+:[0-9]+$/) break
-		n = split($i, a, ":"); if (a[1] ":" a[2] == dev) print a[3] }' /proc/locks); do
-		[ -z "$(find "$TMPD" -xdev -inum "$ino" -print -quit 2>/dev/null)" ] ||
-			grep -E ":$ino " /proc/locks
-	done
-	true
-}
-
 # procs MARKER: PIDs of processes whose command line holds MARKER
 procs() {
 	local f
@@ -320,7 +305,7 @@ if ip netns list | grep -qw $NETNS; then
 		WAIT_TENTHS=30 wait_cond no_procs "$name" "sleep 9$$"
 		left_procs=$(procs "$name")$(procs "sleep 9$$")
 		"$NSX" ps >/dev/null 2>&1	# removes what the dead run recorded
-		is "$left_procs|$(leftovers "$name")|$(ip -n $NETNS -o link | grep -c nsx)|$(held_locks)" "||0|" \
+		is "$left_procs|$(leftovers "$name")|$(ip -n $NETNS -o link | grep -c nsx)|$(held_locks "$TMPD")" "||0|" \
 			"SIGKILL before '$step': no process, record, cgroup, mount, veth or lock left"
 		out=$(nsenter --net=/run/netns/$NETNS "$NSX" run --name $name --memory 64m --net veth -- echo next 2>&1)
 		is "$?:$out" "0:next" "SIGKILL before '$step': the next run of the same name works"
