@@ -17,18 +17,8 @@ on_exit rm -rf "$TMP"
 SOCK=nsxch$$
 . "$(dirname "$0")/tmux.sh"
 
-# the churn: short-lived processes in new uts, ipc and net namespaces
-churn() {
-	while :; do
-		for _ in 1 2 3 4 5; do
-			unshare --uts --ipc --net sleep 0.0$((RANDOM % 9 + 1)) &
-		done
-		wait
-	done
-}
-churn </dev/null >/dev/null 2>&1 &
-CHURN=$!
-on_exit "kill $CHURN"
+. "$(dirname "$0")/churn.sh"
+churn_start "$TMP/churned"
 
 ITER=${NSX_CHURN_ITER:-200}
 ENV="env HOME=$TMP TERM=screen"
