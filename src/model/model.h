@@ -133,7 +133,9 @@ struct nsx_proc *model_proc(const struct nsx_model *m, pid_t pid);
  * since it was last read (its schedstat run time or run count moved):
  * only the process itself can change its namespaces or its fds, so one
  * that has not run has nothing new. Every MODEL_SAFETY_TURNS-th turn reads
- * it in full anyway, for fd tables shared without threads (CLONE_FILES). */
+ * it in full anyway, for the ways an fd can arrive while it does not run:
+ * an fd table shared without threads (CLONE_FILES), and a seccomp
+ * supervisor's SECCOMP_IOCTL_NOTIF_ADDFD into a process it holds blocked. */
 #define MODEL_SAFETY_TURNS 8
 void model_incremental(struct nsx_model *m, unsigned reread);
 

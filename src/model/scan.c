@@ -275,8 +275,10 @@ read_ran(struct worker *w, struct nsx_proc *p, char *path, size_t plen)
 	p->recheck = false;
 	p->ran_known = false;
 	strcpy(path + plen, "schedstat");
+	/* a kernel that keeps no such counts (no CONFIG_SCHEDSTATS, delay
+	 * accounting off) prints "0 0 0": nothing can be told from them */
 	if (proc_read(w->m->procfd, path, buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%llu %*u %llu", &run_ns, &run_count) != 2)
+	    sscanf(buf, "%llu %*s %llu", &run_ns, &run_count) != 2 || run_count == 0)
 		return false;
 	if (recheck && run_ns == p->run_ns && run_count == p->run_count) {
 		p->ran_known = true;
@@ -310,7 +312,7 @@ worker_run(void *arg)
 			continue;
 		plen = (size_t)(put_pid(path, p->pid) - path);
 		path[plen++] = '/';
-		if (m->prev && read_ran(w, p, path, plen))
+		if (m->prev && m->reread && read_ran(w, p, path, plen))
 			continue;
 		nsfd = open_ns_dir(w, path, plen);
 		o = nsfd < 0 ? classify(nsfd) : read_task_ns(w, nsfd, p->ns);

@@ -424,14 +424,14 @@ build_detail(struct view *v)
 	}
 }
 
-/* Rows of the current screen, the selection found again by what it is. */
 /* The selected process or namespace is no longer in the list: say so when
  * it is gone from the machine, not merely filtered out; the selection
  * stays at its row, on what is there now, as htop does. */
 static void
 note_gone(struct view *v)
 {
-	if (!v->have_model || !v->sel_key)
+	/* a failed scan empties the model: nothing is known to be gone */
+	if (!v->have_model || !v->sel_key || v->scan_failed)
 		return;
 	if (v->sel_type == PROC_ROW && !model_proc(&v->m, (pid_t)v->sel_key))
 		snprintf(v->note, sizeof(v->note), "PID %lu is gone", v->sel_key);
@@ -440,6 +440,7 @@ note_gone(struct view *v)
 			 v->sel_key);
 }
 
+/* Rows of the current screen, the selection found again by what it is. */
 static void
 rebuild(struct view *v)
 {
