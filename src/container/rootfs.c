@@ -25,6 +25,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -41,6 +42,7 @@ extern char **environ;
 #define JSON_MAX	(4 << 20)	/* index.json, manifests: a few KiB */
 #define JSON_DEPTH	64
 #define TMP_GRACE	2	/* s: a build's first moments, before its lock */
+#define TMP_STALE	(24 * 3600)	/* s: where a lock proves nothing */
 
 /* ---- small helpers ---- */
 
@@ -425,6 +427,7 @@ stamp_put(const char *cache, const struct stat *st, const char *hex)
 static int
 tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 {
+	struct stat st;
 	int fd;
 
 	if (path_fmt(tmp, n, err, "%s/.tmp-XXXXXX", dir) < 0)
@@ -441,6 +444,13 @@ tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 			close(fd);
 		tree_remove(tmp);
 		return nsx_error(err, e, "cannot lock %s: %s", tmp, strerror(e));
+	}
+	/* stalled past the grace between mkdtemp and flock, it may have been
+	 * swept meanwhile: a removed directory has no links left */
+	if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
+		close(fd);
+		return nsx_error(err, EAGAIN, "%s was removed while it was made (a slow machine?): "
+				 "run the command again", tmp);
 	}
 	return fd;
 }
@@ -468,26 +478,51 @@ tmp_publish(const char *tmp, const char *final, struct nsx_err *err)
 	return nsx_error(err, e, "cannot rename %s to %s: %s", tmp, final, strerror(e));
 }
 
+/* flock on a directory is local to this machine on network filesystems
+ * (NFS has no directory flock; its emulation covers files only): another
+ * machine's build sharing the cache would look dead there. */
+static bool
+lock_is_local(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	switch ((unsigned long)sf.f_type) {
+	case 0x6969:		/* NFS */
+	case 0x517b:		/* SMB */
+	case 0xff534d42:	/* CIFS */
+	case 0xfe534d42:	/* SMB2 */
+	case 0x01021997:	/* 9P */
+	case 0x00c36400:	/* Ceph */
+	case 0x65735546:	/* FUSE (sshfs, ...) */
+		return false;
+	}
+	return true;
+}
+
 /* A build killed by SIGKILL leaves its .tmp- directory behind: one that
  * nobody holds locked is dead, unless it is a few seconds old (made, not
- * yet locked). Removed under our lock, so no build can take it meanwhile.
- * Only on the slow path. */
+ * yet locked); where locks are not shared between machines, only a day-old
+ * one is taken for dead. Removed under our lock, so no build can take it
+ * meanwhile. Only on the slow path. */
 static void
 tmp_sweep(const char *dir)
 {
-	time_t now = time(NULL);
+	time_t now = time(NULL), grace;
 	struct dirent *e;
 	struct stat st;
 	DIR *d = opendir(dir);
 
 	if (!d)
 		return;
+	grace = lock_is_local(dirfd(d)) ? TMP_GRACE : TMP_STALE;
 	while ((e = readdir(d))) {
 		int fd;
 
 		if (strncmp(e->d_name, ".tmp-", 5) != 0 ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode) || now - st.st_mtime <= TMP_GRACE)
+		    !S_ISDIR(st.st_mode) || now - st.st_mtime <= grace)
 			continue;
 		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)

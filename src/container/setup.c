@@ -184,16 +184,47 @@ layer_overlay(struct run_ctx *c)
 	return m;
 }
 
+/* statvfs flags a remount must keep: in a user namespace the kernel locks
+ * them, and a remount that would clear one is refused with EPERM */
+static unsigned long
+locked_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
 /* The rootfs itself (--rw), or read-only when overlay was refused; nodev
- * as the overlay is */
+ * as the overlay is. Without mount_setattr (Linux < 5.12) the flags are set
+ * by a remount once the layer is in place: *remount says so. */
 static int
-layer_bind(struct run_ctx *c, bool rdonly)
+layer_bind(struct run_ctx *c, bool rdonly, unsigned long *remount)
 {
 	int m = sys_open_tree_clone(c->p->rootfd);
 
+	*remount = 0;
 	if (m >= 0 && sys_mount_setattr_set(m, MOUNT_ATTR_NODEV | (rdonly ? MOUNT_ATTR_RDONLY : 0)) < 0) {
 		int e = errno;
 
+		if (e == ENOSYS) {
+			*remount = MS_NODEV | (rdonly ? MS_RDONLY : 0);
+			return m;
+		}
 		close(m);
 		errno = e;
 		return -1;
@@ -226,19 +257,21 @@ static int
 step_layer(struct run_ctx *c)
 {
 	const char *root = c->p->rootfs;
+	unsigned long remount = 0;
+	char p[32];
 	int m;
 
 	if (layer_here(c) < 0)
 		return -1;
 	if (c->p->o.rw) {
-		if ((m = layer_bind(c, false)) < 0)
+		if ((m = layer_bind(c, false, &remount)) < 0)
 			return fail(c, "binding the rootfs %s: %s", root);
 	} else if ((m = layer_overlay(c)) < 0) {
 		int e = errno;
 
 		/* overlay refused (an odd filesystem below): the rootfs
 		 * read-only, still unchanged afterwards */
-		if ((m = layer_bind(c, true)) < 0)
+		if ((m = layer_bind(c, true, &remount)) < 0)
 			return fail(c, "a read-only rootfs %s: %s", root);
 		run_child_note(c, "overlay refused (%s): the container's / is read-only", strerror(e));
 	}
@@ -248,6 +281,9 @@ step_layer(struct run_ctx *c)
 		return fail(c, "mounting the rootfs layer on %s: %s", root);
 	}
 	c->rootfd = m;
+	if (remount && mount(NULL, fdpath(m, p, sizeof(p)), NULL,
+			     MS_BIND | MS_REMOUNT | remount | locked_flags(m), NULL) < 0)
+		return fail(c, "making the rootfs layer nodev on %s: %s", root);
 	return 0;
 }
 
@@ -370,30 +406,6 @@ out:
 	return -1;
 }
 
-/* statvfs flags a remount must keep: in a user namespace the kernel locks
- * them, and a remount that would clear one is refused with EPERM */
-static unsigned long
-locked_flags(int fd)
-{
-	struct statvfs sv;
-	unsigned long f = 0;
-
-	if (fstatvfs(fd, &sv) < 0)
-		return 0;
-	if (sv.f_flag & ST_NOSUID)
-		f |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV)
-		f |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC)
-		f |= MS_NOEXEC;
-	if (sv.f_flag & ST_NOATIME)
-		f |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME)
-		f |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME)
-		f |= MS_RELATIME;
-	return f;
-}
 
 /* Bind path onto itself (recursively: /proc/sys has no submounts to
  * fear) or src (the host's, alone, see step_sys) onto it, read-only. */
