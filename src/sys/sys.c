@@ -180,12 +180,6 @@ sys_move_mount_fd(int from, int to)
 }
 
 int
-sys_mount_setattr_rdonly(int mntfd)
-{
-	return sys_mount_setattr_set(mntfd, MOUNT_ATTR_RDONLY);
-}
-
-int
 sys_mount_setattr_set(int mntfd, unsigned long long attr)
 {
 #ifdef SYS_mount_setattr

@@ -38,7 +38,6 @@ int sys_fsconfig_string(int fsfd, const char *key, const char *value);	/* value 
 int sys_fsmount(int fsfd, unsigned int attr);			/* after FSCONFIG_CMD_CREATE */
 int sys_open_tree_clone(int dirfd);				/* recursive, close-on-exec */
 int sys_move_mount_fd(int from, int to);			/* mount from onto to */
-int sys_mount_setattr_rdonly(int mntfd);			/* recursive */
 int sys_mount_setattr_set(int mntfd, unsigned long long attr);	/* recursive: MOUNT_ATTR_* */
 
 /* Is this process in the initial user namespace? (Its uid_map is the
