@@ -22,7 +22,7 @@ DEPS := build-essential pkg-config libreadline-dev libncurses-dev \
 	libsmartcols-dev libmnl-dev libarchive-dev libcap-dev nettle-dev \
 	util-linux procps iproute2 perl tmux uidmap passwd busybox-static \
 	bubblewrap crun xz-utils zstd man-db groff-base iputils-ping htop valgrind \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev python3
 
 # libarchive is not linked: src/util/archive_dl.c loads it on first use.
 # readline, tinfo, libcap and nettle are linked statically: loading and
