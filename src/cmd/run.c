@@ -43,7 +43,8 @@ static const struct nsx_opt run_opts[] = {
 	{ "pids", OPT_PIDS, ARG_REQUIRED, "N", COMP_NONE, "at most N processes" },
 	{ "cpus", OPT_CPUS, ARG_REQUIRED, "N", COMP_NONE, "CPU time limit, in CPUs (e.g. 0.5)" },
 	{ "net", OPT_NET, ARG_REQUIRED, "MODE", COMP_NONE,
-	  "none (default: lo only), host, or veth[:CIDR] (a veth pair, root only)" },
+	  "none (default: lo only), host (without CAP_NET_RAW), or veth[:CIDR] (a veth pair, "
+	  "root only)" },
 	{ "dry-run", OPT_DRY_RUN, ARG_NONE, NULL, COMP_NONE,
 	  "print the setup steps, each with why, and run nothing" },
 	{ NULL, 0, 0, NULL, 0, NULL },

@@ -125,9 +125,13 @@ static const cap_value_t caps_kept[] = {
 	CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_CHROOT, CAP_SETFCAP, CAP_AUDIT_WRITE,
 };
 
+/* In the host's network namespace, CAP_NET_RAW would open packet sockets
+ * on the host's links: read and forge the host's traffic. */
 static bool
-cap_kept(cap_value_t v)
+cap_kept(const struct plan *p, cap_value_t v)
 {
+	if (v == CAP_NET_RAW && plan_host_net(p))
+		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(caps_kept); i++)
 		if (caps_kept[i] == v)
 			return true;
@@ -137,20 +141,22 @@ cap_kept(cap_value_t v)
 static int
 step_caps(struct run_ctx *c)
 {
-	cap_value_t last = (cap_value_t)cap_max_bits() - 1;
+	cap_value_t last = (cap_value_t)cap_max_bits() - 1, kept[ARRAY_SIZE(caps_kept)];
+	int n = 0, r;
 	cap_t caps;
-	int r;
 
 	for (cap_value_t v = 0; v <= last; v++)
-		if (!cap_kept(v) && cap_drop_bound(v) < 0 && errno != EINVAL)
+		if (cap_kept(c->p, v))
+			kept[n++] = v;
+		else if (cap_drop_bound(v) < 0 && errno != EINVAL)
 			return nsx_error(&c->err, errno, "dropping capability %s from the bounding set: %s",
 					 cap_to_name(v), strerror(errno));
 	if (!(caps = cap_init()))
 		return nsx_error(&c->err, errno, "capabilities: %s", strerror(errno));
 	/* inheritable stays empty: file-inheritable caps must not become
 	 * permitted after execve (CVE-2022-29162) */
-	cap_set_flag(caps, CAP_EFFECTIVE, (int)ARRAY_SIZE(caps_kept), caps_kept, CAP_SET);
-	cap_set_flag(caps, CAP_PERMITTED, (int)ARRAY_SIZE(caps_kept), caps_kept, CAP_SET);
+	cap_set_flag(caps, CAP_EFFECTIVE, n, kept, CAP_SET);
+	cap_set_flag(caps, CAP_PERMITTED, n, kept, CAP_SET);
 	r = cap_set_proc(caps);
 	cap_free(caps);
 	if (r < 0 || cap_reset_ambient() < 0)

@@ -94,6 +94,12 @@ plan_step_name(enum step_id id)
 	return step_info[id].name;
 }
 
+bool
+plan_host_net(const struct plan *p)
+{
+	return !(p->flags & CLONE_NEWNET);
+}
+
 static void __attribute__((format(printf, 3, 4)))
 plan_add(struct plan *p, enum step_id id, const char *fmt, ...)
 {
@@ -412,8 +418,12 @@ plan_payload_steps(struct plan *p)
 	size_t len = 0;
 
 	plan_add(p, ST_SESSION, "setsid(); on a terminal, a new pty of the container's devpts, relayed by nsx");
-	plan_add(p, ST_CAPS, "Docker's default set minus mknod (13 capabilities), bounding set too; "
-		 "inheritable, ambient empty");
+	if (plan_host_net(p))
+		plan_add(p, ST_CAPS, "Docker's default set minus mknod and net_raw (12 capabilities: "
+			 "the network is the host's), bounding set too; inheritable, ambient empty");
+	else
+		plan_add(p, ST_CAPS, "Docker's default set minus mknod (13 capabilities), bounding set "
+			 "too; inheritable, ambient empty");
 	plan_add(p, ST_NNP, "prctl(PR_SET_NO_NEW_PRIVS)");
 	plan_add(p, ST_FDS, "close every fd but 0 1 2; the working directory must be the container's /");
 	plan_add(p, ST_SECCOMP, "deny keyctl bpf perf_event_open userfaultfd kexec modules reboot swap, "

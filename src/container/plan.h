@@ -86,6 +86,10 @@ int plan_prepare(struct plan *p, struct nsx_err *err);
 
 const char *plan_step_name(enum step_id id);
 
+/* The container shares nsx's network namespace (--net host, --share net):
+ * it then keeps no CAP_NET_RAW. */
+bool plan_host_net(const struct plan *p);
+
 /* "memory=64M pids=20 cpus=0.50": the limits, for the plan and for ps. */
 void plan_limits_text(const struct cg_limits *l, char *buf, size_t n);
 
