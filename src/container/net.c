@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "util/xalloc.h"
 
@@ -356,6 +358,82 @@ net_link_rename(const char *ifname, const char *newname, struct nsx_err *err)
 		return nsx_error(err, errno, "renaming %s to %s: %s is up (this kernel renames "
 				 "a link only while it is down)", ifname, newname, ifname);
 	return net_fail(err, errno, &r, "renaming %s to %s", ifname, newname);
+}
+
+/* ---- the host end of a container's veth ---- */
+
+/* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE: NONE } }: the kernel
+ * makes no address of its own (link-local or other) when the link comes
+ * up. Through netlink (Linux 4.1), not the sysctl (4.11). */
+static int
+net_addr_gen_none(const char *ifname, struct nl_req *r)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *spec, *af;
+
+	nl_link_msg(buf, RTM_NEWLINK, 0, ifname, &nlh);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	af = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, af);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_talk(nlh, r);
+}
+
+/* /proc/sys/net/FAMILY/conf/IFNAME/KEY = val, for this network namespace
+ * (the opener's). No such file under ipv6: a kernel without IPv6
+ * (ipv6.disable=1), so nothing there to turn off. */
+static int
+net_conf_set(const char *family, const char *ifname, const char *key, const char *val,
+	     struct nsx_err *err)
+{
+	char path[96];
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, e;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, ifname, key);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT && strcmp(family, "ipv6") == 0)
+			return 0;
+		e = errno;
+	} else {
+		n = write(fd, val, len);
+		e = n < 0 ? errno : EIO;
+		close(fd);
+		if (n == (ssize_t)len)
+			return 0;
+	}
+	return net_fail(err, e, NULL, "setting %s %s to %s on the host end %s (%s)", family, key,
+			val, ifname, path);
+}
+
+int
+net_host_end(const char *ifname, struct nsx_err *err)
+{
+	static const struct { const char *family, *key, *val; } conf[] = {
+		/* a router advertisement from the container would give the host
+		 * a default route and addresses (CVE-2020-13401) */
+		{ "ipv6", "accept_ra", "0" },
+		{ "ipv6", "autoconf", "0" },
+		/* no IPv6 on it at all: it has nsx's IPv4 address and nothing else */
+		{ "ipv6", "disable_ipv6", "1" },
+		/* what the container sends stops at the host, even on a host
+		 * that forwards (its own setting and its other links unchanged) */
+		{ "ipv4", "forwarding", "0" },
+	};
+	struct nl_req r = { 0 };
+
+	if (net_name_ok(ifname, err) < 0)
+		return -1;
+	/* EAFNOSUPPORT: no IPv6 in this kernel or on this link */
+	if (net_addr_gen_none(ifname, &r) < 0 && errno != EAFNOSUPPORT)
+		return net_fail(err, errno, &r, "turning off IPv6 address generation on %s", ifname);
+	for (size_t i = 0; i < ARRAY_SIZE(conf); i++)
+		if (net_conf_set(conf[i].family, ifname, conf[i].key, conf[i].val, err) < 0)
+			return -1;
+	return 0;
 }
 
 /* ---- addresses and routes ---- */

@@ -37,6 +37,13 @@ void net_cidr_hosts(const struct net_cidr *c, struct in_addr *host, struct in_ad
  * there; EPERM says CAP_NET_ADMIN is needed. */
 int net_veth_create(const char *host_if, const char *peer_if, pid_t peer_pid,
 		    struct nsx_err *err);
+/* Make the host end of a container's veth take nothing from it but IPv4
+ * to the host: IPv6 off (addr_gen_mode none by netlink, accept_ra 0,
+ * autoconf 0, disable_ipv6 1: no router advertisement, autoconfigured
+ * address or route reaches the host) and IPv4 forwarding off on this link
+ * alone. Before the link goes up, so there is no moment without it. A
+ * kernel without IPv6 is no error. */
+int net_host_end(const char *ifname, struct nsx_err *err);
 /* ENODEV is not an error (it went when the container's netns died). */
 int net_link_delete(const char *ifname, struct nsx_err *err);
 int net_link_up(const char *ifname, struct nsx_err *err);

@@ -369,8 +369,9 @@ plan_parent_steps(struct plan *p)
 		net_cidr_hosts(&p->cidr, &h, &c);
 		snprintf(hs, sizeof(hs), "%s", inet_ntoa(h));
 		snprintf(cs, sizeof(cs), "%s", inet_ntoa(c));
-		plan_add(p, ST_VETH, "veth pair: nsx<PID> here (%s/%d), eth0 in the container (%s/%d)",
-			 hs, p->cidr.prefix, cs, p->cidr.prefix);
+		plan_add(p, ST_VETH, "veth pair: nsx<PID> here (%s/%d; no IPv6, no router advertisements, "
+			 "no forwarding), eth0 in the container (%s/%d)", hs, p->cidr.prefix, cs,
+			 p->cidr.prefix);
 	}
 	plan_add(p, ST_GO, "tell the child to go on (it has PR_SET_PDEATHSIG=SIGKILL)");
 }

@@ -248,7 +248,10 @@ step_veth(struct run_ctx *c)
 	/* (not recorded before go: if nsx dies, so does the container's network
 	 * namespace, and the pair with it) */
 	snprintf(P->st.net, sizeof(P->st.net), "veth %s/%d", inet_ntoa(a), c->p->cidr.prefix);
-	if (net_addr_add(name, h, c->p->cidr.prefix, &c->err) < 0 || net_link_up(name, &c->err) < 0)
+	/* IPv6 and forwarding off while the link is still down: no moment in
+	 * which a router advertisement from the container could land */
+	if (net_host_end(name, &c->err) < 0 || net_addr_add(name, h, c->p->cidr.prefix, &c->err) < 0 ||
+	    net_link_up(name, &c->err) < 0)
 		return -1;
 	return 0;
 }

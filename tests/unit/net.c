@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -439,6 +440,60 @@ up_rename(const char *host)
 	ok(net_link_exists(host), "%s is there", host);
 }
 
+/* /proc/sys/net/FAMILY/conf/IFNAME/KEY, as an int; -1 when unreadable */
+static int
+conf_get(const char *family, const char *ifname, const char *key)
+{
+	char path[128];
+	int v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, ifname, key);
+	if ((f = fopen(path, "re"))) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Has ifname an IPv6 address (any scope)? /proc/net/if_inet6 names it. */
+static bool
+has_inet6(const char *ifname)
+{
+	char line[256], name[32];
+	bool found = false;
+	FILE *f = fopen("/proc/net/if_inet6", "re");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %*s %*s %*s %31s", name) == 1 && strcmp(name, ifname) == 0;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The host end: IPv6 and forwarding off, set while it is down; this
+ * namespace's own settings as they were */
+static void
+host_end(const char *host)
+{
+	struct nsx_err err = { 0 };
+	int all = conf_get("ipv4", "all", "forwarding"), dflt = conf_get("ipv6", "default", "accept_ra");
+
+	is_int(net_host_end(host, E), 0, "net_host_end %s: %s", host, err.msg);
+	is_int(conf_get("ipv6", host, "accept_ra"), 0, "%s: accept_ra 0", host);
+	is_int(conf_get("ipv6", host, "autoconf"), 0, "%s: autoconf 0", host);
+	is_int(conf_get("ipv6", host, "addr_gen_mode"), 1, "%s: addr_gen_mode 1 (none)", host);
+	is_int(conf_get("ipv6", host, "disable_ipv6"), 1, "%s: disable_ipv6 1", host);
+	is_int(conf_get("ipv4", host, "forwarding"), 0, "%s: IPv4 forwarding 0", host);
+	is_int(conf_get("ipv4", "all", "forwarding"), all, "the namespace's own forwarding unchanged");
+	is_int(conf_get("ipv6", "default", "accept_ra"), dflt, "and its default accept_ra");
+	is_int(net_host_end(host, E), 0, "net_host_end again is fine: %s", err.msg);
+	memset(&err, 0, sizeof(err));
+	is_int(net_host_end("nosuch0", E), -1, "net_host_end on a missing link");
+	ok(err.errnum == ENODEV && strstr(err.msg, "nosuch0"), "%s", err.msg);
+}
+
 static void
 veth(void)
 {
@@ -467,12 +522,14 @@ veth(void)
 	ok(!net_link_exists(peer), "%s is not here", peer);
 	is_int(ask(OP_EXISTS, peer, NULL, h, 0).rc, 1, "%s is in the agent's namespace", peer);
 	veth_errors(host, peer);
+	host_end(host);
 
 	is_int(net_addr_add(host, h, 30, E), 0, "%s/30 on %s: %s", ntoa(h, a), host, err.msg);
 	memset(&err, 0, sizeof(err));
 	is_int(net_addr_add(host, h, 30, E), -1, "the same address again");
 	ok(err.errnum == EEXIST && strstr(err.msg, "is already on"), "%s", err.msg);
 	is_int(net_link_up(host, E), 0, "%s up: %s", host, err.msg);
+	ok(!has_inet6(host), "%s is up with no IPv6 address, not even a link-local one", host);
 	up_rename(host);
 
 	r = ask(OP_RENAME, peer, "eth0", h, 0);
