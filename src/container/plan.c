@@ -428,7 +428,7 @@ plan_payload_steps(struct plan *p)
 	plan_add(p, ST_NNP, "prctl(PR_SET_NO_NEW_PRIVS)");
 	plan_add(p, ST_FDS, "close every fd but 0 1 2; the working directory must be the container's /");
 	plan_add(p, ST_SECCOMP, "deny keyctl bpf perf_event_open userfaultfd kexec modules reboot swap, "
-		 "new user ns, TIOCSTI");
+		 "new user ns, TIOCSTI, io_uring, personality but Docker's values");
 	cmd[0] = '\0';
 	for (char **a = p->o.argv; a && *a && len < sizeof(cmd) - 1; a++)
 		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%s", len ? " " : "", *a);

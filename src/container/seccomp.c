@@ -7,6 +7,7 @@
  *	nr == rule[i].nr ?              rule[i].action           (one pair each)
  *	nr == argrule[j].nr ?           load the argument's low word;
  *	    matches a value ?           ERRNO(EPERM)  else ALLOW
+ *	                                (an allow-list: ALLOW else ERRNO(EPERM))
  *	ALLOW
  *
  * Capabilities already keep the container from most of these calls; the
@@ -23,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/audit.h>
@@ -47,6 +49,13 @@
 #endif
 #if defined(__x86_64__) && !defined(__X32_SYSCALL_BIT)
 #define __X32_SYSCALL_BIT 0x40000000
+#endif
+
+/* io_uring (Linux 5.1) has one number on every architecture since */
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#define __NR_io_uring_enter 426
+#define __NR_io_uring_register 427
 #endif
 
 #define SC_EPERM (SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
@@ -139,15 +148,25 @@ static const struct sc_rule sc_rules[] = {
 #ifdef __NR_clone3
 	{ __NR_clone3, SC_ENOSYS },
 #endif
+	/* io_uring: the kernel's busiest source of local root exploits (most
+	 * of Google's kCTF entries in 2022-23), and its operations run as no
+	 * syscall a filter sees. ENOSYS, as from a kernel built without it:
+	 * liburing's users, libuv and Tokio then take their epoll or thread
+	 * path (Docker refuses it too, with EPERM, since 2023) */
+	{ __NR_io_uring_setup, SC_ENOSYS },
+	{ __NR_io_uring_enter, SC_ENOSYS },
+	{ __NR_io_uring_register, SC_ENOSYS },
 };
 
-/* EPERM when argument arg matches one of val (0 ends the list): any bit of
- * it when mask, else equal */
+/* Argument arg against the nval values of val: a match (any bit of it
+ * when mask, else equal) gets EPERM, anything else is allowed; or, with
+ * only, the reverse: only a match is allowed */
 struct sc_argrule {
 	int nr;
 	unsigned arg;
-	bool mask;
-	uint32_t val[2];
+	bool mask, only;
+	uint8_t nval;
+	uint32_t val[5];
 };
 
 static const struct sc_argrule sc_argrules[] = {
@@ -156,15 +175,24 @@ static const struct sc_argrule sc_argrules[] = {
 	 * CVE-2022-0492 style escapes. Flags are argument 0 of clone on x86-64
 	 * and arm64 (s390 swaps them: no filter there). */
 #ifdef __NR_clone
-	{ __NR_clone, 0, true, { CLONE_NEWUSER, 0 } },
+	{ __NR_clone, 0, true, false, 1, { CLONE_NEWUSER } },
 #endif
 #ifdef __NR_unshare
-	{ __NR_unshare, 0, true, { CLONE_NEWUSER, 0 } },
+	{ __NR_unshare, 0, true, false, 1, { CLONE_NEWUSER } },
 #endif
 	/* typing into a terminal's input runs commands as whoever reads it
 	 * next (CVE-2017-5226); TIOCLINUX pastes a VT selection likewise */
 #ifdef __NR_ioctl
-	{ __NR_ioctl, 1, false, { TIOCSTI, TIOCLINUX } },
+	{ __NR_ioctl, 1, false, false, 2, { TIOCSTI, TIOCLINUX } },
+#endif
+	/* Docker's allowed values only (the kernel reads an unsigned int):
+	 * Linux, 32-bit Linux, uname's 2.6 and the query. Others switch on
+	 * little-tested ABI emulations or weaken the process's own defences
+	 * (READ_IMPLIES_EXEC: every readable mapping executable;
+	 * ADDR_NO_RANDOMIZE: no ASLR) */
+#ifdef __NR_personality
+	{ __NR_personality, 0, false, true, 5,
+	  { PER_LINUX, PER_LINUX32, UNAME26, UNAME26 | PER_LINUX32, 0xffffffffU } },
 #endif
 };
 
@@ -215,22 +243,20 @@ sc_rule(struct sc_prog *p, const struct sc_rule *r)
 }
 
 /* The call's number, then its argument and values: a match jumps to the
- * EPERM at the end, no match falls through to ALLOW (the number is known
- * now, no other rule can apply). Another call skips all of it. */
+ * last return, no match falls through to the one before (the number is
+ * known now, no other rule can apply). Another call skips all of it. */
 static void
 sc_argrule(struct sc_prog *p, const struct sc_argrule *r)
 {
 	uint16_t test = BPF_JMP | (r->mask ? BPF_JSET : BPF_JEQ) | BPF_K;
-	uint8_t nv = 0;
+	uint8_t nv = r->nval;
 
-	while (nv < ARRAY_SIZE(r->val) && r->val[nv])
-		nv++;
 	sc_emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr, 0, nv + 3);
 	sc_emit(p, BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(r->arg), 0, 0);
 	for (uint8_t i = 0; i < nv; i++)
 		sc_emit(p, test, r->val[i], nv - i, 0);
-	sc_ret(p, SECCOMP_RET_ALLOW);
-	sc_ret(p, SC_EPERM);
+	sc_ret(p, r->only ? SC_EPERM : SECCOMP_RET_ALLOW);
+	sc_ret(p, r->only ? SECCOMP_RET_ALLOW : SC_EPERM);
 }
 
 static void

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,6 +32,12 @@
 #include "tap.h"
 #include "container/seccomp.h"
 #include "util/xalloc.h"
+
+#ifndef __NR_io_uring_setup	/* headers older than Linux 5.1 */
+#define __NR_io_uring_setup 425
+#define __NR_io_uring_enter 426
+#define __NR_io_uring_register 427
+#endif
 
 /* A child's result: 0 (the call worked), an errno, SIG(n) when it was
  * killed, or one of these */
@@ -338,6 +345,43 @@ p_lookup_dcookie(void)
 #endif
 }
 
+/* NULL parameters: EFAULT without the filter, no ring made */
+static int
+p_io_uring_setup(void)
+{
+	return RET(syscall(__NR_io_uring_setup, 1L, NULL));
+}
+
+/* no such ring: EBADF */
+static int
+p_io_uring_enter(void)
+{
+	return RET(syscall(__NR_io_uring_enter, -1L, 0L, 0L, 0L, NULL, 0L));
+}
+
+static int
+p_io_uring_register(void)
+{
+	return RET(syscall(__NR_io_uring_register, -1L, 0L, NULL, 0L));
+}
+
+/* personality(p): the old value, or an error; the child's own only */
+static int
+pers(unsigned long p)
+{
+	return RET(syscall(SYS_personality, p));
+}
+
+static int p_pers_linux(void) { return pers(PER_LINUX); }
+static int p_pers_query(void) { return pers(0xffffffffUL); }
+static int p_pers_linux32(void) { return pers(PER_LINUX32); }
+static int p_pers_uname26(void) { return pers(UNAME26 | PER_LINUX32); }
+static int p_pers_bsd(void) { return pers(PER_BSD); }
+static int p_pers_rie(void) { return pers(READ_IMPLIES_EXEC); }
+static int p_pers_norandom(void) { return pers(ADDR_NO_RANDOMIZE); }
+/* the kernel reads an unsigned int: bits above 31 must not get PER_BSD past */
+static int p_pers_bsd_high(void) { return pers(1UL << 32 | PER_BSD); }
+
 /* A pty of our own as our controlling terminal: TIOCSTI on it works
  * without the filter (on any other terminal it needs CAP_SYS_ADMIN) */
 static int
@@ -456,6 +500,17 @@ static const struct probe {
 	{ "ioctl TIOCSTI on our own controlling pty", p_tiocsti, EPERM },
 	{ "ioctl TIOCSTI with bits above 31 set", p_tiocsti_high, EPERM },
 	{ "ioctl TIOCLINUX", p_tioclinux, EPERM },
+	{ "io_uring_setup", p_io_uring_setup, ENOSYS },
+	{ "io_uring_enter", p_io_uring_enter, ENOSYS },
+	{ "io_uring_register", p_io_uring_register, ENOSYS },
+	{ "personality(PER_LINUX)", p_pers_linux, 0 },
+	{ "personality(0xffffffff), the query", p_pers_query, 0 },
+	{ "personality(PER_LINUX32)", p_pers_linux32, 0 },
+	{ "personality(UNAME26|PER_LINUX32)", p_pers_uname26, 0 },
+	{ "personality(PER_BSD)", p_pers_bsd, EPERM },
+	{ "personality(READ_IMPLIES_EXEC)", p_pers_rie, EPERM },
+	{ "personality(ADDR_NO_RANDOMIZE)", p_pers_norandom, EPERM },
+	{ "personality(PER_BSD) with bit 32 set", p_pers_bsd_high, EPERM },
 #ifdef __x86_64__
 	{ "an i386 syscall (int 0x80)", p_i386, SIG(SIGSYS) },
 	{ "an x32 syscall", p_x32, EPERM },
