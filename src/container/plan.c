@@ -397,7 +397,7 @@ plan_child_steps(struct plan *p)
 	plan_add(p, ST_SYS, "sysfs on /sys, read-only%s", p->userns && !(p->flags & CLONE_NEWNET) ?
 		 " (or the host's /sys bound read-only, without its submounts)" : "");
 	plan_add(p, ST_MASK, "hide /proc/kcore keys timer_list sched_debug acpi asound latency_stats "
-		 "timer_stats scsi, /sys/firmware");
+		 "timer_stats scsi, /sys/firmware, /sys/devices/virtual/powercap");
 	plan_add(p, ST_READONLY, "read-only /proc/sys sysrq-trigger irq bus fs");
 	plan_add(p, ST_PIVOT, "pivot_root into the rootfs, detach the old root");
 	if (p->flags & CLONE_NEWUTS)

@@ -458,6 +458,9 @@ step_sys(struct run_ctx *c)
 static const char *const masked[] = {
 	"proc/acpi", "proc/asound", "proc/kcore", "proc/keys", "proc/latency_stats",
 	"proc/timer_list", "proc/timer_stats", "proc/sched_debug", "proc/scsi", "sys/firmware",
+	/* RAPL energy counters: a side channel on what the CPU computes,
+	 * secrets included (PLATYPUS, CVE-2020-8694); only where it exists */
+	"sys/devices/virtual/powercap",
 };
 
 static const char *const readonly[] = {
