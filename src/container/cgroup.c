@@ -531,31 +531,51 @@ cg_name_ok(const char *name, struct nsx_err *err)
 	return 0;
 }
 
+/* Add PARENT/nsx-NAME to the dirs cg is to have (nothing is made yet). */
 static int
-cg_mkdir(struct nsx_cgroup *cg, const char *parent, const char *name, unsigned ctl,
-	 struct nsx_err *err)
+cg_add_dir(struct nsx_cgroup *cg, const char *parent, const char *name, unsigned ctl,
+	   struct nsx_err *err)
 {
 	char *dir = cg->dir[cg->ndirs];
 
 	if (snprintf(dir, PATH_MAX, "%s/" CG_PREFIX "%s", parent, name) >= PATH_MAX)
 		return nsx_error(err, ENAMETOOLONG, "cgroup %s/nsx-%s: path too long", parent, name);
-	if (mkdir(dir, 0755) < 0) {
-		if (errno != EEXIST)
-			return cg_fail(err, errno, "cannot create cgroup %s", dir);
-		return nsx_error(err, EEXIST, "cgroup nsx-%s already exists (a container of that "
-				 "name is running, or a stale one: its processes are in "
-				 "%s/cgroup.procs; when that is empty, rmdir %s)", name, dir, dir);
-	}
 	cg->ctl[cg->ndirs++] = ctl;
 	return 0;
 }
 
-/* After a failure: the dirs are ours and empty. */
+/* The first n dirs, made by us and still empty, go again. */
 static void
-cg_undo(struct nsx_cgroup *cg)
+cg_undo(const struct nsx_cgroup *cg, int n)
 {
-	while (cg->ndirs > 0)
-		rmdir(cg->dir[--cg->ndirs]);
+	while (n > 0)
+		rmdir(cg->dir[--n]);
+}
+
+int
+cg_make(const struct nsx_cgroup *cg, struct nsx_err *err)
+{
+	int i;
+
+	for (i = 0; i < cg->ndirs; i++) {
+		if (mkdir(cg->dir[i], 0755) == 0)
+			continue;
+		if (errno != EEXIST)
+			cg_fail(err, errno, "cannot create cgroup %s", cg->dir[i]);
+		else
+			nsx_error(err, EEXIST, "cgroup %s already exists (a container of that name "
+				  "is running, or a stale one: its processes are in %s/cgroup.procs; "
+				  "when that is empty, rmdir %s)", strrchr(cg->dir[i], '/') + 1,
+				  cg->dir[i], cg->dir[i]);
+		cg_undo(cg, i);
+		return -1;
+	}
+	for (i = 0; i < cg->ndirs; i++)
+		if (cg_limits_write(cg, i, err) < 0) {
+			cg_undo(cg, cg->ndirs);
+			return -1;
+		}
+	return 0;
 }
 
 /* ---- where on v2 ----
@@ -739,19 +759,15 @@ v2_offers(const char *own, unsigned need)
 }
 
 static int
-v2_create(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
-	  struct nsx_err *err)
+v2_plan(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
+	struct nsx_err *err)
 {
 	char parent[PATH_MAX];
 
 	cg->v2 = true;
-	if (v2_parent(w, need, parent, err) < 0 || cg_mkdir(cg, parent, name, need, err) < 0)
+	if (v2_parent(w, need, parent, err) < 0)
 		return -1;
-	if (cg_limits_write(cg, 0, err) < 0) {
-		cg_undo(cg);
-		return -1;
-	}
-	return 0;
+	return cg_add_dir(cg, parent, name, need, err);
 }
 
 static int
@@ -786,8 +802,8 @@ v1_default(const struct cg_where *w)
 
 /* One dir per hierarchy: co-mounted controllers (cpu,cpuacct) share it. */
 static int
-v1_create(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
-	  struct nsx_err *err)
+v1_plan(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
+	struct nsx_err *err)
 {
 	const char *own[ARRAY_SIZE(cg_ctls)] = { 0 };
 	int idx[ARRAY_SIZE(cg_ctls)], i, j;
@@ -806,23 +822,18 @@ v1_create(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, uns
 			;
 		if (j < i)
 			cg->ctl[idx[i] = idx[j]] |= cg_ctls[i].bit;	/* same hierarchy */
-		else if (cg_mkdir(cg, own[i], name, cg_ctls[i].bit, err) < 0)
-			goto undo;
-		else
+		else if (cg_add_dir(cg, own[i], name, cg_ctls[i].bit, err) < 0) {
+			cg->ndirs = 0;
+			return -1;
+		} else
 			idx[i] = cg->ndirs - 1;
 	}
-	for (i = 0; i < cg->ndirs; i++)
-		if (cg_limits_write(cg, i, err) < 0)
-			goto undo;
 	return 0;
-undo:
-	cg_undo(cg);
-	return -1;
 }
 
 int
-cg_create(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
-	  struct nsx_err *err)
+cg_plan(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
+	struct nsx_err *err)
 {
 	unsigned need = cg_need(lim);
 	struct cg_where *w;
@@ -835,12 +846,23 @@ cg_create(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
 	w = xmalloc(sizeof(*w));
 	if (cg_where_self(w, err) == 0) {
 		if (w->v2[0] && v2_offers(w->v2, need))
-			rc = v2_create(cg, w, name, need, err);
+			rc = v2_plan(cg, w, name, need, err);
 		else
-			rc = v1_create(cg, w, name, need, err);
+			rc = v1_plan(cg, w, name, need, err);
 	}
 	free(w);
 	return rc;
+}
+
+int
+cg_create(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
+	  struct nsx_err *err)
+{
+	if (cg_plan(cg, name, lim, err) < 0 || cg_make(cg, err) < 0) {
+		cg->ndirs = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -1023,12 +1045,34 @@ cg_busy_sub(int parent, const char *name, int fd, int depth, void *busy)
 	free(p);
 }
 
+struct cg_keep {
+	bool (*fn)(const char *dir, void *data);
+	void *data;
+};
+
+/* Is own/name, open as fd, a stale cgroup of ours? Ours: our owner (root
+ * sweeps only root's, a user only the ones in the cgroup delegated to
+ * them). Stale: no process in it or below, and none that keep claims. */
+static bool
+cg_stale(const char *own, const char *name, int fd, const struct cg_keep *k)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	bool busy = false;
+
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid())
+		return false;
+	cg_busy_sub(-1, name, fd, 0, &busy);
+	if (busy || snprintf(dir, sizeof(dir), "%s/%s", own, name) >= (int)sizeof(dir))
+		return false;
+	return !k->fn || !k->fn(dir, k->data);
+}
+
 static int
-cg_sweep_in(const char *own)
+cg_sweep_in(const char *own, const struct cg_keep *k)
 {
 	int fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC), sub, n = 0;
 	struct dirent *e;
-	bool busy;
 	DIR *d;
 
 	if (fd < 0)
@@ -1043,9 +1087,7 @@ cg_sweep_in(const char *own)
 		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			continue;
-		busy = false;
-		cg_busy_sub(dirfd(d), e->d_name, sub, 0, &busy);
-		if (!busy) {
+		if (cg_stale(own, e->d_name, sub, k)) {
 			cg_each_sub(sub, 0, cg_rmdir_sub, NULL);
 			/* EBUSY here: a container moved in just now */
 			n += unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0;
@@ -1057,23 +1099,24 @@ cg_sweep_in(const char *own)
 }
 
 int
-cg_sweep(void)
+cg_sweep(bool (*keep)(const char *dir, void *data), void *data)
 {
 	struct cg_where *w = xmalloc(sizeof(*w));
+	const struct cg_keep k = { keep, data };
 	char top[PATH_MAX];
 	int n = 0;
 
 	if (cg_where_self(w, NULL) == 0) {
 		if (w->v2[0])
-			n += cg_sweep_in(w->v2);
+			n += cg_sweep_in(w->v2, &k);
 		if (w->v2top[0] &&
 		    snprintf(top, sizeof(top), "%s/" CG_TOPDIR, w->v2top) < (int)sizeof(top) &&
 		    strcmp(top, w->v2) != 0)
-			n += cg_sweep_in(top);
+			n += cg_sweep_in(top, &k);
 		for (int i = 0; i < w->nv1; i++)
 			for (size_t c = 0; c < ARRAY_SIZE(cg_ctls); c++)
 				if (cg_has_word(w->v1[i].ctls, cg_ctls[c].name, ",")) {
-					n += cg_sweep_in(w->v1[i].dir);
+					n += cg_sweep_in(w->v1[i].dir, &k);
 					break;
 				}
 	}

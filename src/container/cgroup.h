@@ -61,6 +61,14 @@ struct nsx_cgroup {
  * is ever moved. */
 int cg_create(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
 	      struct nsx_err *err);
+/* cg_create in two halves, for a caller that records the dirs before they
+ * exist (so that dying in between leaves nothing unrecorded): cg_plan
+ * chooses the dirs (cg->dir, ndirs) and readies their parents as above,
+ * making no nsx-NAME; cg_make makes them and writes the limits, or on
+ * failure removes what it made. */
+int cg_plan(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
+	    struct nsx_err *err);
+int cg_make(const struct nsx_cgroup *cg, struct nsx_err *err);
 
 /* Move pid into every dir of cg. A dir that a concurrent cg_sweep took for
  * a stale one (it was empty) is made again, with its limits, first. */
@@ -73,10 +81,14 @@ int cg_attach(const struct nsx_cgroup *cg, pid_t pid, struct nsx_err *err);
 int cg_destroy(struct nsx_cgroup *cg, struct nsx_err *err);
 
 /* Remove stale nsx-* cgroups under nsx's own cgroup in each hierarchy (and
- * under v2's TOP/nsx) that are empty, sub-cgroups included (a run killed with SIGKILL); a populated
- * one belongs to a running container and stays. Returns how many nsx-*
+ * under v2's TOP/nsx): those owned by our effective UID, empty, sub-cgroups
+ * included (a run killed with SIGKILL), and for which keep(dir, data) says
+ * false (NULL: none is kept). A populated one belongs to a running
+ * container and stays; so does one of another owner. keep is asked last,
+ * after the dir was seen: what it reads then (records written before
+ * their cgroups) is at least as new as the dir. Returns how many nsx-*
  * directories were removed (one per hierarchy; sub-cgroups not counted). */
-int cg_sweep(void);
+int cg_sweep(bool (*keep)(const char *dir, void *data), void *data);
 
 /* The memory limit the kernel has for cg (bytes), -1 when none: for `ps`. */
 long long cg_read_memory(const struct nsx_cgroup *cg);

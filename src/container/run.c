@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -169,21 +170,32 @@ step_name(struct run_ctx *c)
 	return 0;
 }
 
+/* Rootless without a delegated cgroup: a warning, and no limits. */
+static int
+step_cgroup_without(struct run_ctx *c)
+{
+	if (!c->p->rootless)
+		return -1;
+	nsx_warn("run", "%s; running without limits", c->err.msg);
+	P->st.cg.ndirs = 0;
+	return state_write(&P->st, &c->err);
+}
+
 static int
 step_cgroup(struct run_ctx *c)
 {
-	if (cg_create(&P->cg, c->p->name, &c->p->o.lim, &c->err) < 0) {
-		if (!c->p->rootless)
-			return -1;
-		nsx_warn("run", "%s; running without limits", c->err.msg);
-		return 0;
-	}
-	P->have_cg = true;
+	if (cg_plan(&P->cg, c->p->name, &c->p->o.lim, &c->err) < 0)
+		return step_cgroup_without(c);
 	P->st.cg = P->cg;
 	plan_limits_text(&c->p->o.lim, P->st.limits, sizeof(P->st.limits));
-	/* recorded before anything can be put in it: a run killed from here
-	 * on leaves a cgroup the next run finds */
-	return state_write(&P->st, &c->err);
+	/* recorded before it exists: a run killed at any moment from here on
+	 * leaves a record that names it, which the next run reaps */
+	if (state_write(&P->st, &c->err) < 0)
+		return -1;
+	if (cg_make(&P->cg, &c->err) < 0)
+		return step_cgroup_without(c);
+	P->have_cg = true;
+	return 0;
 }
 
 static int
@@ -436,6 +448,39 @@ run_cleanup(struct parent *pa)
 	}
 }
 
+/* An empty cgroup this young may be a live run's on its way in (made,
+ * its process not yet moved in) whose record we cannot see: another
+ * state directory's (NSX_STATE_DIR). cg_attach would make it again, but
+ * not cg_make's limits, written just after the mkdir. */
+#define RUN_CG_GRACE 2	/* s */
+
+/* For cg_sweep: keep dir unless it is an nsx-NAME older than the grace
+ * that no live record of ours names. Records are read now, after the dir
+ * was seen; a run writes its record before it makes its cgroup, so a live
+ * run's is listed. */
+static bool
+run_cg_keep(const char *dir, void *unused)
+{
+	const char *base = strrchr(dir, '/');
+	struct ctr_state *v;
+	struct stat st;
+	bool found = false;
+	int n;
+
+	/* a name no container can have is not ours */
+	if (!base || strncmp(base + 1, "nsx-", 4) != 0 || state_check_name(base + 5, NULL) < 0)
+		return true;
+	if (stat(dir, &st) < 0 || time(NULL) - st.st_mtime < RUN_CG_GRACE)
+		return true;
+	if (state_list(&v, &n, NULL) < 0)
+		return true;	/* cannot tell */
+	for (int i = 0; i < n && !found; i++)
+		for (int j = 0; j < v[i].cg.ndirs && !found; j++)
+			found = strcmp(v[i].cg.dir[j], dir) == 0;
+	free(v);
+	return found;
+}
+
 /* NSX_TEST_STOP_AT or NSX_TEST_FAIL_AT: unset, or a step's name */
 static int
 check_test_step(const char *var, const char **name, struct nsx_err *err)
@@ -468,9 +513,11 @@ container_run(struct plan *p, struct nsx_err *err)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			return nsx_error(err, errno, "cannot open /dev/null for fd %d", fd), 125;
 	pa.c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	/* what runs killed with SIGKILL left behind goes first */
+	/* what runs killed with SIGKILL left behind goes first: their records
+	 * and what those name, then cgroups of ours that no record names */
 	if (state_list(&live, &nlive, NULL) == 0)
 		free(live);
+	cg_sweep(run_cg_keep, NULL);
 	P = &pa;
 	sigemptyset(&set);
 	for (size_t k = 0; k < ARRAY_SIZE(parent_signals); k++)

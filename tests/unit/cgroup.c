@@ -542,6 +542,35 @@ attach_remakes(void)
 
 /* No limits: v2 when mounted (here the unified hierarchy of a hybrid
  * system), whose cgroup.kill (5.14) cg_destroy uses. */
+/* cg_plan makes no nsx-NAME (its dirs can be recorded first), cg_make
+ * does; a cg_make that fails removes what it made */
+static void
+plan_make(void)
+{
+	struct cg_limits lim = { 32 << 20, 9, -1 };
+	struct nsx_err err = { 0 };
+	struct nsx_cgroup cg, dup;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%sp", tag);
+	int rc = cg_plan(&cg, name, &lim, E);
+
+	if (!ok(rc == 0 && cg.ndirs > 0, "cg_plan %s: %d dir(s): %s", name, cg.ndirs, err.msg))
+		return;
+	ok(access(cg.dir[0], F_OK) < 0, "planned, not made: %s", cg.dir[0]);
+	is_int(cg_make(&cg, E), 0, "cg_make: %s", err.msg);
+	for (int i = 0; i < cg.ndirs; i++)
+		ok(access(cg.dir[i], F_OK) == 0, "made: %s", cg.dir[i]);
+	dup = cg;
+	if (cg.ndirs > 1)
+		rmdir(dup.dir[0]);	/* the first is made again, the second exists */
+	memset(&err, 0, sizeof(err));
+	is_int(cg_make(&dup, E), -1, "cg_make where one exists fails: %s", err.msg);
+	if (cg.ndirs > 1)
+		ok(access(dup.dir[0], F_OK) < 0, "and removes the one it made");
+	is_int(cg_destroy(&cg, E), 0, "cg_destroy: %s", err.msg);
+}
+
 static void
 no_limits(void)
 {
@@ -599,9 +628,17 @@ refuses_foreign(void)
 
 /* A stale empty nsx-* (with an empty sub-cgroup) goes; one whose only
  * process is in a sub-cgroup stays. */
+/* cg_sweep's keep: only the dir named by data */
+static bool
+keep_one(const char *dir, void *data)
+{
+	return strcmp(dir, data) == 0;
+}
+
 static void
 sweep_in(const char *own)
 {
+	char kept[PATH_MAX + 64], other[PATH_MAX + 64];
 	char stale[PATH_MAX + 64], stalesub[PATH_MAX + 80], busy[PATH_MAX + 64];
 	char busysub[PATH_MAX + 80], pidtext[24];
 	int g = -1, o = -1, n;
@@ -621,10 +658,22 @@ sweep_in(const char *own)
 	ok(f && fputs(pidtext, f) >= 0 && fclose(f) == 0, "a process in its sub-cgroup");
 	busysub[strlen(busysub) - strlen("/cgroup.procs")] = '\0';
 
-	n = cg_sweep();
+	snprintf(kept, sizeof(kept), "%s/nsx-%sk", own, tag);
+	snprintf(other, sizeof(other), "%s/nsx-%so", own, tag);
+	ok(mkdir(kept, 0755) == 0, "stale but kept by the caller: %s", kept);
+	/* another owner's: root gives it away, a user's own is not another's */
+	if (mkdir(other, 0755) < 0 || (geteuid() == 0 && chown(other, 65534, 65534) < 0))
+		ok(0, "another owner's %s", other);
+
+	n = cg_sweep(keep_one, kept);
 	ok(n >= 1, "cg_sweep removed %d nsx-* dirs (at least the stale one)", n);
 	ok(access(stale, F_OK) < 0, "the stale one is gone");
 	ok(access(busysub, F_OK) == 0 && procs_has(busysub, pid), "the busy one stays, populated");
+	ok(access(kept, F_OK) == 0, "the one keep() claims stays");
+	if (geteuid() == 0)
+		ok(access(other, F_OK) == 0, "another owner's empty one stays");
+	rmdir(kept);
+	rmdir(other);
 
 	reap(pid, &g, &o);
 	rmdir(stalesub);
@@ -794,6 +843,7 @@ root_tests(void)
 	limits_and_lifecycle();
 	attach_remakes();
 	no_limits();
+	plan_make();
 	refuses_foreign();
 	rootless();
 	sweep();
