@@ -1819,6 +1819,9 @@ struct unpack {
 	unsigned skipped;	/* device nodes not made */
 	struct rootfs_limits lim;
 	struct tally t;		/* of the pass under way */
+	bool scan;		/* pass 1: also against the free space */
+	struct statvfs sv;	/* of the cache, when pass 1 began */
+	unsigned long long avail, kept;
 	struct meta meta;	/* the sidecar, as the image says it so far */
 	struct nsx_err *err;
 };
@@ -2023,6 +2026,47 @@ entry_disk(struct archive_entry *e)
 	return sum;
 }
 
+/* Before anything is written, member by member as pass 1 reads the
+ * headers: will it fit, with some room kept for the rest of the machine
+ * (5% of the filesystem, at most SPACE_KEPT)? Root counts without the
+ * blocks reserved for root, as others do. */
+static int
+space_fits(struct unpack *u)
+{
+	char need[32], have[32], keep[32];
+
+	if (!u->sv.f_frsize)
+		return 0;	/* cannot tell: the writes will say */
+	if (u->t.disk + u->kept > u->avail) {
+		size_text(u->t.disk, need, sizeof(need));
+		size_text(u->avail, have, sizeof(have));
+		size_text(u->kept, keep, sizeof(keep));
+		return nsx_error(u->err, ENOSPC, "%s needs %s%s in the cache, but %s has %s free, %s "
+				 "of which nsx leaves to others: make room there first", u->what,
+				 u->t.disk > u->avail ? "" : "more than ", need, u->where, have, keep);
+	}
+	/* btrfs and others say 0: no inode limit */
+	if (u->sv.f_files && u->t.entries + u->sv.f_files / 100 > u->sv.f_favail)
+		return nsx_error(u->err, ENOSPC, "%s has more than %llu members, but %s has room for "
+				 "%llu more files: make room there first", u->what, u->t.entries,
+				 u->where, (unsigned long long)u->sv.f_favail);
+	return 0;
+}
+
+static void
+space_init(struct unpack *u)
+{
+	unsigned long long total;
+
+	if (fstatvfs(u->root, &u->sv) < 0) {
+		memset(&u->sv, 0, sizeof(u->sv));
+		return;
+	}
+	u->avail = (unsigned long long)u->sv.f_bavail * u->sv.f_frsize;
+	total = (unsigned long long)u->sv.f_blocks * u->sv.f_frsize;
+	u->kept = total / 20 < SPACE_KEPT ? total / 20 : SPACE_KEPT;
+}
+
 /* Count a member against the bounds: the message says how to raise one. */
 static int
 tally_add(struct unpack *u, struct archive_entry *e, const char *name)
@@ -2040,7 +2084,7 @@ tally_add(struct unpack *u, struct archive_entry *e, const char *name)
 				 "(the limit): if you trust the image, raise it with --image-max-depth N",
 				 u->what, name, depth, u->lim.depth);
 	if (archive_entry_filetype(e) != AE_IFREG || size <= 0)
-		return 0;
+		return u->scan ? space_fits(u) : 0;
 	u->t.bytes += (unsigned long long)size;
 	u->t.disk += (entry_disk(e) + 4095) & ~4095ULL;
 	if (u->t.bytes > u->lim.bytes) {
@@ -2049,37 +2093,7 @@ tally_add(struct unpack *u, struct archive_entry *e, const char *name)
 				 "'%.60s'): if you trust the image, raise it with --image-max-bytes SIZE",
 				 u->what, a, name);
 	}
-	return 0;
-}
-
-/* Before anything is written: will it fit, with some room kept for the
- * rest of the machine (5% of the filesystem, at most SPACE_KEPT)? Root
- * counts without the blocks reserved for root, as others do. */
-static int
-space_check(struct unpack *u)
-{
-	unsigned long long avail, total, kept;
-	char need[32], have[32], keep[32];
-	struct statvfs sv;
-
-	if (fstatvfs(u->root, &sv) < 0)
-		return 0;	/* cannot tell: the writes will say */
-	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
-	total = (unsigned long long)sv.f_blocks * sv.f_frsize;
-	kept = total / 20 < SPACE_KEPT ? total / 20 : SPACE_KEPT;
-	size_text(u->t.disk, need, sizeof(need));
-	size_text(avail, have, sizeof(have));
-	size_text(kept, keep, sizeof(keep));
-	if (u->t.disk + kept > avail)
-		return nsx_error(u->err, ENOSPC, "%s needs %s in the cache, but %s has %s free, %s of "
-				 "which nsx leaves to others: make room there first", u->what, need,
-				 u->where, have, keep);
-	/* btrfs and others say 0: no inode limit */
-	if (sv.f_files && u->t.entries + sv.f_files / 100 > sv.f_favail)
-		return nsx_error(u->err, ENOSPC, "%s has %llu members, but %s has room for %llu more "
-				 "files: make room there first", u->what, u->t.entries, u->where,
-				 (unsigned long long)sv.f_favail);
-	return 0;
+	return u->scan ? space_fits(u) : 0;
 }
 
 static int
@@ -2257,8 +2271,11 @@ job_tarball(const struct job *job, struct unpack *u, struct src *s)
 
 	u->what = job->src;
 	s->fd = job->fd;
-	if (scan_pass(u, s, NULL, NULL) < 0 || space_check(u) < 0)
+	space_init(u);
+	u->scan = true;
+	if (scan_pass(u, s, NULL, NULL) < 0)
 		return -1;
+	u->scan = false;
 	memset(&u->t, 0, sizeof(u->t));
 	if (unpack_pass(u, s) < 0)
 		return -1;
@@ -2329,10 +2346,11 @@ job_oci(const struct job *job, struct unpack *u, struct src *s)
 	int rc = 0;
 
 	u->layer = true;
+	space_init(u);
+	u->scan = true;
 	for (size_t i = 0; i < job->nlayers && rc == 0; i++)
 		rc = job_layer_scan(job, &job->layers[i], u, s, &w[i]);
-	if (rc == 0)
-		rc = space_check(u);
+	u->scan = false;
 	memset(&u->t, 0, sizeof(u->t));
 	for (size_t i = 0; i < job->nlayers && rc == 0; i++)
 		rc = job_layer(job, &job->layers[i], u, s, &w[i]);
