@@ -796,10 +796,9 @@ chk_unpack(const struct doctor_facts *f, int arg, struct doctor_item *it)
 		item_set(it, DOC_INFO, "image unpacking: no Landlock ABI 2 (Linux 5.19): confined by a "
 			 "mount namespace whose / is the image's tree instead");
 	else {
-		item_set(it, DOC_WARN, "image unpacking is not confined: no Landlock ABI 2 (Linux 5.19) "
-			 "and no mount namespace (%s): only libarchive's checks hold", errname(mnt));
-		item_fix(it, f->uid == 0 ? "Linux 5.19 or newer" :
-			 "Linux 5.19 or newer, or unprivileged user namespaces (see above)");
+		item_set(it, DOC_WARN, "image unpacking unconfined: no Landlock ABI 2 (Linux 5.19), "
+			 "no mount namespace (%s)", errname(mnt));
+		item_fix(it, f->uid == 0 ? "Linux 5.19+" : "Linux 5.19+, or user namespaces (above)");
 	}
 }
 
