@@ -25,6 +25,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "container/rootfs.h"
 #include "util/xalloc.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -444,6 +445,7 @@ doctor_gather(struct doctor_facts *f)
 	gather_idmap(f);
 	gather_subid(f);
 	gather_cgroup(f);
+	f->landlock_abi = rootfs_landlock_abi();
 }
 
 /* ---- judging: one function per kind of check, pure ---- */
@@ -779,6 +781,27 @@ chk_cgroup_deleg(const struct doctor_facts *f, int arg, struct doctor_item *it)
 		 "run as root (cgroup v1 is never delegated)");
 }
 
+/* What keeps `run --image`'s unpacking process inside its tree, beyond
+ * libarchive's checks: Landlock ABI 2 (Linux 5.19), else a mount namespace
+ * of its own (a user namespace too when not root), else nothing. */
+static void
+chk_unpack(const struct doctor_facts *f, int arg, struct doctor_item *it)
+{
+	int mnt = f->uid == 0 ? f->ns[NSX_MNT].err_alone : f->ns[NSX_MNT].err_user;
+
+	(void)arg;
+	if (f->landlock_abi >= 2)
+		item_set(it, DOC_OK, "image unpacking: confined by Landlock (ABI %d)", f->landlock_abi);
+	else if (mnt == 0)
+		item_set(it, DOC_INFO, "image unpacking: no Landlock ABI 2 (Linux 5.19): confined by a "
+			 "mount namespace whose / is the image's tree instead");
+	else {
+		item_set(it, DOC_WARN, "image unpacking unconfined: no Landlock ABI 2 (Linux 5.19), "
+			 "no mount namespace (%s)", errname(mnt));
+		item_fix(it, f->uid == 0 ? "Linux 5.19+" : "Linux 5.19+, or user namespaces (above)");
+	}
+}
+
 /* The checks, in report order: each fills one item from the facts. */
 static const struct doctor_check {
 	void (*run)(const struct doctor_facts *f, int arg, struct doctor_item *it);
@@ -795,6 +818,7 @@ static const struct doctor_check {
 	{ chk_subid, 0 }, { chk_subid, 1 },
 	{ chk_cgroup_mode, 0 },
 	{ chk_cgroup_deleg, 0 },
+	{ chk_unpack, 0 },
 };
 
 size_t

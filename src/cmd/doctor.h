@@ -61,6 +61,8 @@ struct doctor_facts {
 
 	long sysctl[DOC_NSYSCTL];	/* -1 when the file is absent */
 
+	int landlock_abi;		/* 0: none (or NSX_TEST_NO_LANDLOCK) */
+
 	struct {
 		uid_t uid;		/* the unprivileged uid that was tried */
 		enum doctor_step step;	/* the step that failed */

@@ -16,7 +16,7 @@
 enum {
 	OPT_NAME = 256, OPT_HOSTNAME, OPT_ROOTFS, OPT_IMAGE, OPT_RW, OPT_NO_INIT, OPT_USER,
 	OPT_UID_MAP, OPT_GID_MAP, OPT_SHARE, OPT_TIME, OPT_MEMORY, OPT_PIDS, OPT_CPUS,
-	OPT_NET, OPT_DRY_RUN,
+	OPT_NET, OPT_DRY_RUN, OPT_IMG_BYTES, OPT_IMG_ENTRIES, OPT_IMG_DEPTH,
 };
 
 static const struct nsx_opt run_opts[] = {
@@ -27,6 +27,12 @@ static const struct nsx_opt run_opts[] = {
 	  "run on a directory tree (e.g. debootstrap's output)" },
 	{ "image", OPT_IMAGE, ARG_REQUIRED, "FILE", COMP_FILE,
 	  "run on a tarball (tar, gz, xz, zst) or an OCI image layout directory" },
+	{ "image-max-bytes", OPT_IMG_BYTES, ARG_REQUIRED, "SIZE", COMP_NONE,
+	  "unpack an image whose files hold up to SIZE (default 4g)" },
+	{ "image-max-entries", OPT_IMG_ENTRIES, ARG_REQUIRED, "N", COMP_NONE,
+	  "unpack an image of up to N members (default 300000)" },
+	{ "image-max-depth", OPT_IMG_DEPTH, ARG_REQUIRED, "N", COMP_NONE,
+	  "unpack an image whose paths are up to N levels deep (default 256)" },
 	{ "rw", OPT_RW, ARG_NONE, NULL, COMP_NONE,
 	  "with --rootfs: write to that directory itself, not to a layer that goes away" },
 	{ "no-init", OPT_NO_INIT, ARG_NONE, NULL, COMP_NONE, "run the command as PID 1 itself" },
@@ -112,6 +118,23 @@ run_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_DRY_RUN: o->dry_run = true; return 0;
 	case OPT_MEMORY:
 		if (cg_parse_memory(arg, &o->lim.memory, &err) == 0)
+			return 0;
+		break;
+	case OPT_IMG_BYTES: {
+		long long n;
+
+		if (cg_parse_size("--image-max-bytes", arg, &n, &err) == 0) {
+			o->img_lim.bytes = (unsigned long long)n;
+			return 0;
+		}
+		break;
+	}
+	case OPT_IMG_ENTRIES:
+		if (rootfs_parse_count("--image-max-entries", arg, &o->img_lim.entries, &err) == 0)
+			return 0;
+		break;
+	case OPT_IMG_DEPTH:
+		if (rootfs_parse_count("--image-max-depth", arg, &o->img_lim.depth, &err) == 0)
 			return 0;
 		break;
 	case OPT_PIDS:

@@ -54,14 +54,14 @@ static const struct cg_ctl {
 
 /* ---- parsing the options ---- */
 
-static int
-cg_bad_size(const char *s, struct nsx_err *err)
+int
+cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err)
 {
-	return nsx_error(err, 0, "--memory %s: not a size (use e.g. 64m, 1G)", s);
+	return cg_parse_size("--memory", s, bytes, err);
 }
 
 int
-cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err)
+cg_parse_size(const char *opt, const char *s, long long *bytes, struct nsx_err *err)
 {
 	static const char units[] = "kmgt";
 	unsigned long long n;
@@ -71,7 +71,7 @@ cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err)
 
 	/* strtoull would take " 1", "+1" and "-1" (as a huge number) */
 	if (!isdigit((unsigned char)s[0]))
-		return cg_bad_size(s, err);
+		return nsx_error(err, 0, "%s %s: not a size (use e.g. 64m, 1G)", opt, s);
 	errno = 0;
 	n = strtoull(s, &end, 10);
 	if (*end && (u = strchr(units, tolower((unsigned char)*end)))) {
@@ -81,11 +81,11 @@ cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err)
 	}
 	end += (*end == 'b' || *end == 'B');
 	if (*end)
-		return cg_bad_size(s, err);
+		return nsx_error(err, 0, "%s %s: not a size (use e.g. 64m, 1G)", opt, s);
 	if (n == 0)
-		return nsx_error(err, 0, "--memory %s: must be more than 0", s);
+		return nsx_error(err, 0, "%s %s: must be more than 0", opt, s);
 	if (errno == ERANGE || n > ((unsigned long long)LLONG_MAX >> shift))
-		return nsx_error(err, 0, "--memory %s: too large", s);
+		return nsx_error(err, 0, "%s %s: too large", opt, s);
 	*bytes = (long long)(n << shift);
 	return 0;
 }

@@ -27,6 +27,8 @@ struct cg_limits {
  * optional "b"/"ib" after them is allowed: "64mb", "1GiB"); "abc", "0",
  * "-1", "1x", "1.5g" refused. The message names --memory and the value. */
 int cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err);
+/* The same for any option taking a size (OPT names it in messages). */
+int cg_parse_size(const char *opt, const char *s, long long *bytes, struct nsx_err *err);
 /* a positive integer, at most 4194304 (the kernel's PID_MAX_LIMIT) */
 int cg_parse_pids(const char *s, long long *n, struct nsx_err *err);
 /* "0.5", "2", ".25": at least 0.01 (the kernel's 1 ms quota per 100 ms

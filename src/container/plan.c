@@ -276,13 +276,16 @@ plan_locate(struct plan *p, struct nsx_err *err)
 	if (p->rootfs[0])
 		return 0;
 	if (p->o.image) {
-		if (rootfs_image(p->o.image, p->rootfs, sizeof(p->rootfs), err) < 0)
+		if (rootfs_image_ex(p->o.image, &p->o.img_lim, &p->rstats, p->rootfs,
+				    sizeof(p->rootfs), err) < 0)
 			return -1;
 		if (realpath(p->o.image, abs))
 			snprintf(p->source, sizeof(p->source), "%s", abs);
-		return 0;
-	}
-	return rootfs_builtin(p->rootfs, sizeof(p->rootfs), err);
+	} else if (rootfs_builtin(p->rootfs, sizeof(p->rootfs), err) < 0)
+		return -1;
+	/* the owners and modes the cache does not keep (setup.c gives them
+	 * back in the container's upper layer) */
+	return rootfs_meta_load(p->rootfs, &p->meta, err);
 }
 
 int

@@ -11,6 +11,7 @@
 
 #include "container/cgroup.h"
 #include "container/net.h"
+#include "container/rootfs.h"
 #include "container/state.h"
 #include "level/level.h"
 #include "util/err.h"
@@ -23,6 +24,7 @@ struct run_opts {
 	const char *hostname;		/* NULL: the name */
 	const char *rootfs;		/* --rootfs DIR */
 	const char *image;		/* --image FILE|DIR */
+	struct rootfs_limits img_lim;	/* --image-max-*: 0 the defaults */
 	bool rw;			/* write to the rootfs itself */
 	bool no_init;			/* CMD is PID 1 */
 	bool user;			/* a user namespace even as root */
@@ -65,6 +67,8 @@ struct plan {
 	char rootfs[PATH_MAX];		/* the directory (empty until resolved) */
 	int rootfd;			/* it, opened once and checked (plan_prepare), or -1 */
 	char source[PATH_MAX];		/* for ps: where it came from */
+	struct rootfs_meta meta;	/* a cache tree's sidecar (plan_prepare) */
+	struct rootfs_stats rstats;	/* what unpacking the image did */
 	int flags;			/* CLONE_NEW* made by the clone */
 	bool userns, cgroupns, rootless;
 	struct level_req maps;		/* uid/gid maps for level_write_maps() */

@@ -22,16 +22,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/capability.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sys/sys.h"
 #include "util/archive_dl.h"
 #include "util/xalloc.h"
 
@@ -43,6 +48,8 @@ extern char **environ;
 #define JSON_DEPTH	64
 #define TMP_GRACE	2	/* s: a build's first moments, before its lock */
 #define TMP_STALE	(24 * 3600)	/* s: where a lock proves nothing */
+#define LAYOUT		".v2"	/* the cache layout, in every tree's name */
+#define SPACE_KEPT	(1ULL << 30)	/* at most this much is kept free */
 
 /* ---- small helpers ---- */
 
@@ -225,21 +232,62 @@ dir_sweep(int fd, int *sub)
 	return rc;
 }
 
+/* NSX_TEST_PAUSE_CLEAR=NAME: stop (SIGSTOP) on entering a directory NAME,
+ * so that a test can move it meanwhile, as a student racing root would. */
+static void
+clear_pause(int fd)
+{
+	const char *name = getenv("NSX_TEST_PAUSE_CLEAR");
+	char link[64], path[PATH_MAX];
+	ssize_t len;
+
+	if (!name || !*name)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len <= 0)
+		return;
+	path[len] = '\0';
+	if (strcmp(strrchr(path, '/') ? strrchr(path, '/') + 1 : path, name) == 0)
+		raise(SIGSTOP);
+}
+
 /* Empty the directory top (not following symlinks). Iterative, climbing
  * back through "..", so a hostile archive's 10000-deep tree costs neither
- * stack nor one fd per level. */
+ * stack nor one fd per level. Each ".." must be the directory we came
+ * down from (device and inode, remembered on the way down): a directory
+ * its owner moved elsewhere meanwhile would otherwise walk root's deletion
+ * up into whatever place the owner chose. Never crosses into another
+ * filesystem (a mount point inside the tree is an error, not emptied). */
 static int
 tree_clear(int top)
 {
-	int cur = dup(top), sub, depth = 0, r = -1;
+	struct stat st;
+	struct { dev_t dev; ino_t ino; } *path = NULL;
+	size_t depth = 0, cap = 0;
+	int cur = dup(top), sub, r = -1;
+	dev_t dev;
 
-	while (cur >= 0) {
+	if (cur < 0 || fstat(cur, &st) < 0)
+		goto out;
+	dev = st.st_dev;
+	for (;;) {
+		if (depth == cap)
+			path = xreallocarray(path, cap = cap ? 2 * cap : 64, sizeof(*path));
+		path[depth].dev = st.st_dev;
+		path[depth].ino = st.st_ino;
 		r = dir_sweep(cur, &sub);
 		if (r < 0 || (r == 0 && depth == 0))
 			break;
 		if (r > 0) {
 			close(cur);
 			cur = sub;
+			if (fstat(cur, &st) < 0 || st.st_dev != dev) {
+				r = -1;
+				errno = EXDEV;
+				break;
+			}
+			clear_pause(cur);
 			depth++;
 			continue;
 		}
@@ -247,10 +295,17 @@ tree_clear(int top)
 		close(cur);
 		cur = sub;
 		depth--;
-		r = -1;
+		if (cur < 0 || fstat(cur, &st) < 0 ||
+		    st.st_dev != path[depth].dev || st.st_ino != path[depth].ino) {
+			r = -1;
+			errno = ESTALE;	/* moved away while we were inside */
+			break;
+		}
 	}
+out:
 	if (cur >= 0)
 		close(cur);
+	free(path);
 	return r < 0 ? -1 : 0;
 }
 
@@ -420,10 +475,12 @@ stamp_put(const char *cache, const struct stat *st, const char *hex)
 }
 
 /* A build happens in DIR/.tmp-XXXXXX, on the filesystem of its final name,
- * so that rename(2) publishes it whole or not at all. The builder holds an
- * flock on it (returned: the caller closes it when done; the unpacking
- * child shares it), so that a build whose process died is told from one
- * under way (tmp_sweep). */
+ * so that rename(2) publishes it whole or not at all: the tree in its
+ * root/, the sidecar beside it. Mode 0700 until then: nobody else may look
+ * at or into a tree being made. The builder holds an flock on it
+ * (returned: the caller closes it when done; the unpacking child shares
+ * it), so that a build whose process died is told from one under way
+ * (tmp_sweep). */
 static int
 tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 {
@@ -435,9 +492,9 @@ tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 	if (!mkdtemp(tmp))
 		return nsx_error(err, errno, "cannot create a directory in %s: %s",
 				 dir, strerror(errno));
-	chmod(tmp, 0755);	/* mkdtemp's 0700 would shut out mapped users */
 	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+	if (fd < 0 || flock(fd, LOCK_EX) < 0 || mkdirat(fd, "root", 0755) < 0 ||
+	    fchmodat(fd, "root", 0755, 0) < 0) {
 		int e = errno;
 
 		if (fd >= 0)
@@ -469,7 +526,8 @@ tmp_publish(const char *tmp, const char *final, struct nsx_err *err)
 		tree_remove(tmp);
 		return nsx_error(err, EIO, "rootfs: injected failure of the cache build (NSX_TEST_FAIL_AT)");
 	}
-	if (rename(tmp, final) == 0)
+	/* whole now: root's is opened up for containers' mapped uids */
+	if (chmod(tmp, cache_mode()) == 0 && rename(tmp, final) == 0)
 		return 0;
 	e = errno;
 	tree_remove(tmp);
@@ -531,6 +589,319 @@ tmp_sweep(const char *dir)
 			close(fd);
 	}
 	closedir(d);
+}
+
+/* Trees of an older cache layout (a name without LAYOUT) may hold device
+ * nodes, a 1777 tmp and the archive's owners: closed to other users at
+ * once (0700, which dates the retirement by ctime), removed a day later,
+ * when no container of the older nsx is likely to run on them. Only on the
+ * slow path, as tmp_sweep. */
+static void
+cache_retire(const char *dir)
+{
+	size_t sl = strlen(LAYOUT);
+	time_t now = time(NULL);
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (dot_or_dotdot(e->d_name) || strncmp(e->d_name, ".tmp-", 5) == 0 ||
+		    (len > sl && strcmp(e->d_name + len - sl, LAYOUT) == 0) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		if (st.st_mode & 077)
+			fchmodat(dirfd(d), e->d_name, 0700, 0);
+		else if (now - st.st_ctime > TMP_STALE)
+			tree_remove_at(dirfd(d), e->d_name);
+	}
+	closedir(d);
+}
+
+/* ---- the sidecar: what the cache does not keep ----
+ * A tree in the cache holds no setuid, setgid or sticky bit, nothing
+ * writable by group or others, and every file is its builder's (root's in
+ * root's cache): other users of the host can neither plant files in it nor
+ * own anything in it. What the image said instead (a directory owned by
+ * www-data, /tmp 1777) is kept in TREE/../meta, written by nsx alone in the
+ * private staging directory, and given back to the container in its
+ * overlay's upper layer (container/setup.c). Setuid and setgid bits of
+ * files are not kept at all (no_new_privs makes them inert anyway).
+ *
+ * meta: META_MAGIC, then records of four native uint32 (mode, uid, gid,
+ * length) and the path (relative, normalised: "" is the tree's root). */
+
+#define META_MAGIC	"nsxmeta2"
+
+struct meta_rec {
+	uint32_t mode, uid, gid;
+	char *path;		/* NULL: removed */
+};
+
+struct meta {
+	struct meta_rec *rec;
+	size_t n, cap;
+	size_t *slot;		/* hash of paths: record index + 1; 0 empty */
+	size_t nslot, used;	/* slots, and slots ever filled */
+};
+
+#define META_GONE	((size_t)-1)	/* a slot whose record was removed */
+
+/* What the cache keeps of a member's permissions. */
+static mode_t
+cache_perm(mode_t perm)
+{
+	return perm & 0755;
+}
+
+/* What the container gets: all of it, but a file's setuid and setgid. */
+static mode_t
+image_perm(bool dir, mode_t perm)
+{
+	return perm & (dir ? 07777 : 01777);
+}
+
+static size_t
+meta_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of path, or of the empty slot where it would go. */
+static size_t
+meta_find(const struct meta *m, const char *path)
+{
+	size_t i = meta_hash(path) & (m->nslot - 1), gone = (size_t)-1;
+
+	for (;; i = (i + 1) & (m->nslot - 1)) {
+		size_t v = m->slot[i];
+
+		if (v == 0)
+			return gone != (size_t)-1 ? gone : i;
+		if (v == META_GONE) {
+			if (gone == (size_t)-1)
+				gone = i;
+		} else if (strcmp(m->rec[v - 1].path, path) == 0)
+			return i;
+	}
+}
+
+static void
+meta_grow(struct meta *m)
+{
+	size_t old = m->nslot, *slots = m->slot;
+
+	m->nslot = old ? 2 * old : 1024;
+	m->slot = xcalloc(m->nslot, sizeof(*m->slot));
+	m->used = 0;
+	for (size_t i = 0; i < old; i++)
+		if (slots[i] && slots[i] != META_GONE) {
+			m->slot[meta_find(m, m->rec[slots[i] - 1].path)] = slots[i];
+			m->used++;
+		}
+	free(slots);
+}
+
+static void
+meta_drop(struct meta *m, size_t slot)
+{
+	struct meta_rec *r = &m->rec[m->slot[slot] - 1];
+
+	free(r->path);
+	r->path = NULL;
+	m->slot[slot] = META_GONE;
+}
+
+/* Remember what the image says of path, or forget it when the cache
+ * already has it right (keep false): a later layer's word wins. */
+static void
+meta_set(struct meta *m, const char *path, bool keep, mode_t mode, uid_t uid, gid_t gid)
+{
+	size_t i, v;
+
+	if (2 * (m->used + 1) > m->nslot)
+		meta_grow(m);
+	i = meta_find(m, path);
+	v = m->slot[i];
+	if (v && v != META_GONE) {
+		if (!keep)
+			meta_drop(m, i);
+		else
+			m->rec[v - 1] = (struct meta_rec){ mode, uid, gid, m->rec[v - 1].path };
+		return;
+	}
+	if (!keep)
+		return;
+	if (m->n == m->cap)
+		m->rec = xreallocarray(m->rec, m->cap = m->cap ? 2 * m->cap : 64, sizeof(*m->rec));
+	m->rec[m->n] = (struct meta_rec){ mode, uid, gid, xstrdup(path) };
+	m->used += v == 0;
+	m->slot[i] = ++m->n;
+}
+
+/* Forget what lies under dir ("" the root) and, with self, dir itself: a
+ * whiteout or a replaced directory removed them from the tree. */
+static void
+meta_purge(struct meta *m, const char *dir, bool self)
+{
+	size_t len = strlen(dir);
+
+	for (size_t i = 0; i < m->nslot; i++) {
+		const char *p;
+
+		if (!m->slot[i] || m->slot[i] == META_GONE)
+			continue;
+		p = m->rec[m->slot[i] - 1].path;
+		if (strncmp(p, dir, len) == 0 &&
+		    ((p[len] == '\0' && self) || (len == 0 && *p) || (len && p[len] == '/')))
+			meta_drop(m, i);
+	}
+}
+
+static void
+meta_free(struct meta *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->rec[i].path);
+	free(m->rec);
+	free(m->slot);
+	memset(m, 0, sizeof(*m));
+}
+
+/* TMP/meta, beside TMP/root; fsync'd: a published tree is trusted as is. */
+static int
+meta_write(const struct meta *m, int fd)
+{
+	int rc = write_all(fd, META_MAGIC, strlen(META_MAGIC));
+
+	for (size_t i = 0; i < m->n && rc == 0; i++) {
+		const struct meta_rec *r = &m->rec[i];
+		uint32_t h[4];
+
+		if (!r->path)
+			continue;
+		h[0] = r->mode, h[1] = r->uid, h[2] = r->gid, h[3] = (uint32_t)strlen(r->path);
+		rc = write_all(fd, h, sizeof(h));
+		if (rc == 0)
+			rc = write_all(fd, r->path, h[3]);
+	}
+	return rc < 0 || fsync(fd) < 0 ? -1 : 0;
+}
+
+static int
+meta_open(const char *tmp, struct nsx_err *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (path_fmt(path, sizeof(path), err, "%s/meta", tmp) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return nsx_error(err, errno, "cannot create %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* "./a//b/" -> "a/b", "." and "./" -> "": one name for one file, as the
+ * archive may spell it either way. In a copy the caller frees. */
+static char *
+member_norm(const char *path)
+{
+	char *out = xmalloc(strlen(path) + 1), *o = out;
+
+	while (*path) {
+		size_t len;
+
+		path += strspn(path, "/");
+		len = strcspn(path, "/");
+		if (len && !(len == 1 && path[0] == '.')) {
+			if (o != out)
+				*o++ = '/';
+			memcpy(o, path, len);
+			o += len;
+		}
+		path += len;
+	}
+	*o = '\0';
+	return out;
+}
+
+static unsigned
+member_depth(const char *norm)
+{
+	unsigned d = *norm != '\0';
+
+	for (; *norm; norm++)
+		d += *norm == '/';
+	return d;
+}
+
+int
+rootfs_meta_load(const char *tree, struct rootfs_meta *out, struct nsx_err *err)
+{
+	char path[PATH_MAX], *buf, *p, *end, *str;
+	const char *slash = strrchr(tree, '/');
+	size_t len, n = 0;
+	struct stat st;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	if (!slash || path_fmt(path, sizeof(path), err, "%.*s/meta", (int)(slash - tree), tree) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1LL << 30)) {
+		if (fd >= 0)
+			close(fd);
+		return nsx_error(err, fd < 0 ? errno : EINVAL, "%s: %s", path,
+				 fd < 0 ? strerror(errno) : "not a sidecar nsx wrote");
+	}
+	len = (size_t)st.st_size;
+	buf = xmalloc(len + 1);
+	if (read_all(fd, buf, len) != len || len < strlen(META_MAGIC) ||
+	    memcmp(buf, META_MAGIC, strlen(META_MAGIC)) != 0) {
+		close(fd);
+		free(buf);
+		return nsx_error(err, EINVAL, "%s: not a sidecar nsx wrote: remove %.*s and run again",
+				 path, (int)(slash - tree), tree);
+	}
+	close(fd);
+	out->strings = str = xmalloc(len + 1);
+	for (p = buf + strlen(META_MAGIC), end = buf + len; p < end; n++) {
+		uint32_t h[4];
+
+		if ((size_t)(end - p) < sizeof(h) || (memcpy(h, p, sizeof(h)), (size_t)(end - p) - sizeof(h) < h[3])) {
+			rootfs_meta_free(out);
+			free(buf);
+			return nsx_error(err, EINVAL, "%s is truncated: remove %.*s and run again", path,
+					 (int)(slash - tree), tree);
+		}
+		out->rec = xreallocarray(out->rec, n + 1, sizeof(*out->rec));
+		out->rec[n] = (struct rootfs_meta_rec){ h[0], h[1], h[2], str };
+		memcpy(str, p + sizeof(h), h[3]);
+		str[h[3]] = '\0';
+		str += h[3] + 1;
+		p += sizeof(h) + h[3];
+		out->n = n + 1;
+	}
+	free(buf);
+	return 0;
+}
+
+void
+rootfs_meta_free(struct rootfs_meta *m)
+{
+	free(m->rec);
+	free(m->strings);
+	memset(m, 0, sizeof(*m));
 }
 
 /* ---- the built-in busybox tree ---- */
@@ -707,14 +1078,19 @@ bb_applets(int tfd, const char *tmp, struct nsx_err *err)
 	return rc;
 }
 
+/* tmp's sticky 1777 goes to the sidecar, as an image's would */
 static int
-bb_skeleton(int tfd, struct nsx_err *err)
+bb_skeleton(int tfd, struct meta *m, struct nsx_err *err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(bb_dirs); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bb_dirs); i++) {
+		mode_t mode = bb_dirs[i].mode;
+
 		if (mkdirat(tfd, bb_dirs[i].path, 0700) < 0 ||
-		    fchmodat(tfd, bb_dirs[i].path, bb_dirs[i].mode, 0) < 0)
+		    fchmodat(tfd, bb_dirs[i].path, cache_perm(mode), 0) < 0)
 			return nsx_error(err, errno, "cannot create %s: %s", bb_dirs[i].path,
 					 strerror(errno));
+		meta_set(m, bb_dirs[i].path, cache_perm(mode) != mode, mode, 0, 0);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(bb_links); i++)
 		if (symlinkat(bb_links[i].target, tfd, bb_links[i].path) < 0)
 			return nsx_error(err, errno, "cannot create %s: %s", bb_links[i].path,
@@ -738,16 +1114,28 @@ bb_skeleton(int tfd, struct nsx_err *err)
 static int
 bb_fill(const char *tmp, int bbfd, struct nsx_err *err)
 {
-	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	char root[PATH_MAX];
+	struct meta m = { 0 };
+	int tfd, mfd, rc;
 
-	if (tfd < 0)
-		return nsx_error(err, errno, "%s: %s", tmp, strerror(errno));
-	rc = bb_skeleton(tfd, err);
+	if (path_fmt(root, sizeof(root), err, "%s/root", tmp) < 0)
+		return -1;
+	if ((tfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return nsx_error(err, errno, "%s: %s", root, strerror(errno));
+	rc = bb_skeleton(tfd, &m, err);
 	if (rc == 0)
 		rc = bb_copy(tfd, bbfd, err);
 	if (rc == 0)
-		rc = bb_applets(tfd, tmp, err);
+		rc = bb_applets(tfd, root, err);
 	close(tfd);
+	if (rc == 0) {
+		mfd = meta_open(tmp, err);
+		if (mfd < 0 || meta_write(&m, mfd) < 0)
+			rc = mfd < 0 ? -1 : nsx_error(err, errno, "%s/meta: %s", tmp, strerror(errno));
+		if (mfd >= 0)
+			close(mfd);
+	}
+	meta_free(&m);
 	return rc;
 }
 
@@ -756,7 +1144,7 @@ bb_fill(const char *tmp, int bbfd, struct nsx_err *err)
 static int
 bb_build(const char *cache, const char *bb, char *out, size_t n, struct nsx_err *err)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX], hex[HEX_LEN + 1];
+	char dir[PATH_MAX], tmp[PATH_MAX], final[PATH_MAX], hex[HEX_LEN + 1];
 	int bbfd, rc = -1;
 	struct stat st;
 
@@ -771,19 +1159,21 @@ bb_build(const char *cache, const char *bb, char *out, size_t n, struct nsx_err 
 	else if (sha256_fd(bbfd, hex) < 0)
 		nsx_error(err, errno, "cannot read %s: %s", bb, strerror(errno));
 	else if (cache_sub(cache, "rootfs", dir, sizeof(dir), err) == 0 &&
-		 path_fmt(out, n, err, "%s/busybox-%.16s", dir, hex) == 0)
+		 path_fmt(final, sizeof(final), err, "%s/busybox-%.16s" LAYOUT, dir, hex) == 0 &&
+		 path_fmt(out, n, err, "%s/root", final) == 0)
 		rc = 0;
 	if (rc == 0 && !is_dir(out)) {
 		int lock;
 
 		tmp_sweep(dir);
+		cache_retire(dir);
 		if ((lock = tmp_make(dir, tmp, sizeof(tmp), err)) < 0)
 			rc = -1;
 		else if (bb_fill(tmp, bbfd, err) < 0) {
 			tree_remove(tmp);
 			rc = -1;
 		} else
-			rc = tmp_publish(tmp, out, err);
+			rc = tmp_publish(tmp, final, err);
 		if (lock >= 0)
 			close(lock);
 	}
@@ -808,7 +1198,8 @@ rootfs_builtin(char *out, size_t n, struct nsx_err *err)
 	if (cache_path(cache, sizeof(cache), err) < 0)
 		return -1;
 	if (stamp_get(cache, &st, hex) == 0 &&
-	    path_fmt(out, n, NULL, "%s/rootfs/busybox-%.16s", cache, hex) == 0 && is_dir(out))
+	    path_fmt(out, n, NULL, "%s/rootfs/busybox-%.16s" LAYOUT "/root", cache, hex) == 0 &&
+	    is_dir(out))
 		return 0;
 	if (mkdir_p(cache, err) < 0)
 		return -1;
@@ -1411,12 +1802,27 @@ src_open(struct src *s)
 	return a;
 }
 
+/* What an archive (all of an image's layers) declares: the bounds are
+ * checked against it. */
+struct tally {
+	unsigned long long bytes;	/* file data */
+	unsigned long long disk;	/* of it, what is stored (not holes), in blocks */
+	unsigned long long entries;
+};
+
 struct unpack {
 	const char *what;	/* names the archive in messages */
+	const char *where;	/* the cache directory the tree goes to, for messages */
 	bool layer;		/* an OCI layer: whiteouts; a file replaces a dir */
 	int root;		/* the tree, also the cwd (libarchive writes there) */
 	unsigned members;
 	unsigned skipped;	/* device nodes not made */
+	struct rootfs_limits lim;
+	struct tally t;		/* of the pass under way */
+	bool scan;		/* pass 1: also against the free space */
+	struct statvfs sv;	/* of the cache, when pass 1 began */
+	unsigned long long avail, kept;
+	struct meta meta;	/* the sidecar, as the image says it so far */
 	struct nsx_err *err;
 };
 
@@ -1434,13 +1840,11 @@ unpack_flags(void)
 {
 	/* SECURE_*: refuse "..", absolute names, and writing through a symlink
 	 * (a member "x" -> /etc, then "x/passwd"), hard link targets included.
-	 * Owners only as root, as tar does; PERM without OWNER drops the
-	 * setuid bits of files that are not ours, as tar does. No ACLs, xattrs
-	 * or file flags (tar's default too). */
-	int f = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-		ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
-
-	return geteuid() == 0 ? f | ARCHIVE_EXTRACT_OWNER : f;
+	 * Never the archive's owners (not even as root: a student's uid would
+	 * own directories in root's cache; the sidecar keeps them). No ACLs,
+	 * xattrs or file flags (tar's default too). */
+	return ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+	       ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
 }
 
 /* Relative, and no ".." component. libarchive refuses these too; checking
@@ -1521,6 +1925,24 @@ tree_open_dir(int root, const char *path)
 	return fd;
 }
 
+/* The sidecar forgets dir/name (name NULL: what dir holds). */
+static void
+meta_forget(struct unpack *u, const char *dir, const char *name)
+{
+	char *d = member_norm(dir), *p;
+
+	if (!name) {
+		meta_purge(&u->meta, d, false);
+		free(d);
+		return;
+	}
+	p = xmalloc(strlen(d) + strlen(name) + 2);
+	sprintf(p, "%s%s%s", d, *d ? "/" : "", name);
+	meta_purge(&u->meta, p, true);
+	free(p);
+	free(d);
+}
+
 /* ".wh.NAME" deletes NAME of the layers below; ".wh..wh..opq" empties its
  * directory of them (this layer's own entries are written after, in pass
  * 2, as the OCI spec says whiteouts apply to lower layers only). Other
@@ -1541,12 +1963,15 @@ whiteout_apply(struct unpack *u, const char *member)
 		/* keep the directory itself as it was (tree_clear may chmod it) */
 		if (fstat(fd, &st) == 0 && (rc = tree_clear(fd)) == 0)
 			fchmod(fd, st.st_mode & 07777);
+		meta_forget(u, dir, NULL);
 	} else if (strncmp(name, ".wh.", 4) == 0)
 		;
 	else if (!*name || dot_or_dotdot(name))	/* ".wh.." would remove the parent */
 		rc = nsx_error(u->err, EINVAL, "%s: whiteout '%s' refused", u->what, member);
-	else
+	else {
 		rc = tree_remove_at(fd, name);
+		meta_forget(u, dir, name);
+	}
 	if (rc < 0 && !u->err->msg[0])
 		nsx_error(u->err, errno, "%s: whiteout '%s': %s", u->what, member, strerror(errno));
 	if (fd >= 0)
@@ -1566,14 +1991,109 @@ replace_dir(struct unpack *u, const char *member)
 	struct stat st;
 
 	if (fd >= 0 && !dot_or_dotdot(base) &&
-	    fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
-	    tree_remove_at(fd, base) < 0)
-		rc = nsx_error(u->err, errno, "%s: cannot replace directory '%s': %s", u->what,
-			       member, strerror(errno));
+	    fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+		if (tree_remove_at(fd, base) < 0)
+			rc = nsx_error(u->err, errno, "%s: cannot replace directory '%s': %s",
+				       u->what, member, strerror(errno));
+		meta_forget(u, dir, base);
+	}
 	if (fd >= 0)
 		close(fd);
 	free(s);
 	return rc;
+}
+
+static void
+size_text(unsigned long long n, char *buf, size_t len)
+{
+	if (n >= (1ULL << 30))
+		snprintf(buf, len, "%.1f GiB", (double)n / (1ULL << 30));
+	else
+		snprintf(buf, len, "%.1f MiB", (double)n / (1ULL << 20));
+}
+
+/* What a member's data takes on disk: a sparse member's extents only. */
+static unsigned long long
+entry_disk(struct archive_entry *e)
+{
+	unsigned long long sum = 0;
+	la_int64_t off, len;
+
+	if (archive_entry_sparse_reset(e) <= 0)
+		return (unsigned long long)archive_entry_size(e);
+	while (archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK)
+		sum += len > 0 ? (unsigned long long)len : 0;
+	return sum;
+}
+
+/* Before anything is written, member by member as pass 1 reads the
+ * headers: will it fit, with some room kept for the rest of the machine
+ * (5% of the filesystem, at most SPACE_KEPT)? Root counts without the
+ * blocks reserved for root, as others do. */
+static int
+space_fits(struct unpack *u)
+{
+	char need[32], have[32], keep[32];
+
+	if (!u->sv.f_frsize)
+		return 0;	/* cannot tell: the writes will say */
+	if (u->t.disk + u->kept > u->avail) {
+		size_text(u->t.disk, need, sizeof(need));
+		size_text(u->avail, have, sizeof(have));
+		size_text(u->kept, keep, sizeof(keep));
+		return nsx_error(u->err, ENOSPC, "%s needs %s%s in the cache, but %s has %s free, %s "
+				 "of which nsx leaves to others: make room there first", u->what,
+				 u->t.disk > u->avail ? "" : "more than ", need, u->where, have, keep);
+	}
+	/* btrfs and others say 0: no inode limit */
+	if (u->sv.f_files && u->t.entries + u->sv.f_files / 100 > u->sv.f_favail)
+		return nsx_error(u->err, ENOSPC, "%s has more than %llu members, but %s has room for "
+				 "%llu more files: make room there first", u->what, u->t.entries,
+				 u->where, (unsigned long long)u->sv.f_favail);
+	return 0;
+}
+
+static void
+space_init(struct unpack *u)
+{
+	unsigned long long total;
+
+	if (fstatvfs(u->root, &u->sv) < 0) {
+		memset(&u->sv, 0, sizeof(u->sv));
+		return;
+	}
+	u->avail = (unsigned long long)u->sv.f_bavail * u->sv.f_frsize;
+	total = (unsigned long long)u->sv.f_blocks * u->sv.f_frsize;
+	u->kept = total / 20 < SPACE_KEPT ? total / 20 : SPACE_KEPT;
+}
+
+/* Count a member against the bounds: the message says how to raise one. */
+static int
+tally_add(struct unpack *u, struct archive_entry *e, const char *name)
+{
+	char *norm = member_norm(name), a[32];
+	unsigned depth = member_depth(norm);
+	la_int64_t size = archive_entry_size(e);
+
+	free(norm);
+	if (++u->t.entries > u->lim.entries)
+		return nsx_error(u->err, EFBIG, "%s: more than %llu members (the limit): if you trust "
+				 "the image, raise it with --image-max-entries N", u->what, u->lim.entries);
+	if (depth > u->lim.depth)
+		return nsx_error(u->err, EFBIG, "%s: member '%.60s...' is %u levels deep, more than %llu "
+				 "(the limit): if you trust the image, raise it with --image-max-depth N",
+				 u->what, name, depth, u->lim.depth);
+	if (archive_entry_filetype(e) != AE_IFREG || size <= 0)
+		return u->scan ? space_fits(u) : 0;
+	u->t.bytes += (unsigned long long)size;
+	u->t.disk += (entry_disk(e) + 4095) & ~4095ULL;
+	if (u->t.bytes > u->lim.bytes) {
+		size_text(u->lim.bytes, a, sizeof(a));
+		return nsx_error(u->err, EFBIG, "%s: its files hold more than %s (the limit, reached at "
+				 "'%.60s'): if you trust the image, raise it with --image-max-bytes SIZE",
+				 u->what, a, name);
+	}
+	return u->scan ? space_fits(u) : 0;
 }
 
 static int
@@ -1601,6 +2121,28 @@ is_device(mode_t type)
 	return type == AE_IFCHR || type == AE_IFBLK;
 }
 
+static uint32_t
+entry_id(la_int64_t id)
+{
+	return id >= 0 && id < UINT32_MAX ? (uint32_t)id : 65534;	/* nobody */
+}
+
+/* The cache keeps a member as its builder's, with cache_perm(); the
+ * sidecar what the image says, where that differs. A link (hard or
+ * symbolic) at a path replaces what the sidecar said of it. */
+static void
+entry_meta(struct unpack *u, struct archive_entry *e, mode_t type, const char *name)
+{
+	char *norm = member_norm(name);
+	mode_t want = image_perm(type == AE_IFDIR, archive_entry_perm(e));
+	uint32_t uid = entry_id(archive_entry_uid(e)), gid = entry_id(archive_entry_gid(e));
+	bool link = archive_entry_hardlink(e) || type == AE_IFLNK;
+
+	meta_set(&u->meta, norm, !link && (uid || gid || want != cache_perm(want)), want, uid, gid);
+	archive_entry_set_perm(e, cache_perm(archive_entry_perm(e)));
+	free(norm);
+}
+
 static int
 entry_write(struct unpack *u, struct archive *in, struct archive *out, struct archive_entry *e)
 {
@@ -1613,28 +2155,25 @@ entry_write(struct unpack *u, struct archive *in, struct archive *out, struct ar
 	if (link && !member_path_ok(link))
 		return nsx_error(u->err, EPERM, "%s: member '%s' is a hard link to '%s', outside "
 				 "the tree: refused", u->what, name, link);
+	/* pass 2 counts again: an archive changed since pass 1 is held to it */
+	if (tally_add(u, e, name) < 0)
+		return -1;
 	if ((u->layer && is_whiteout(name)) || type == AE_IFSOCK)
 		return 0;	/* whiteouts: applied in pass 1; sockets: not files */
-	if (is_device(type) && geteuid() != 0) {
+	/* never a device node, for anyone: in root's cache any local user
+	 * could open it (a host disk's major:minor); the container has nsx's
+	 * own /dev, and its overlay is nodev anyway */
+	if (is_device(type)) {
 		u->skipped++;
 		return 0;
 	}
 	if (u->layer && type != AE_IFDIR && replace_dir(u, name) < 0)
 		return -1;
-	/* no setuid or setgid file in the cache: as root they would be the
-	 * host's own setuid-root programs, under a 0755 cache any local user
-	 * walks; in the container no_new_privs makes them inert anyway */
-	if (type != AE_IFDIR)
-		archive_entry_set_perm(e, archive_entry_perm(e) & ~(mode_t)(S_ISUID | S_ISGID));
-	if (archive_write_header(out, e) < ARCHIVE_WARN) {
-		if (is_device(type) && archive_errno(out) == EPERM) {
-			u->skipped++;	/* root in a user namespace: no mknod */
-			return 0;
-		}
+	entry_meta(u, e, type, name);
+	if (archive_write_header(out, e) < ARCHIVE_WARN)
 		return nsx_error(u->err, archive_errno(out) > 0 ? archive_errno(out) : EPERM,
 				 "%s: member '%s' refused: %s", u->what, name,
 				 archive_error_string(out));
-	}
 	if (archive_entry_size(e) > 0 && entry_data(u, in, out, name) < 0)
 		return -1;
 	if (archive_write_finish_entry(out) < ARCHIVE_WARN)
@@ -1666,10 +2205,10 @@ unpack_pass(struct unpack *u, struct src *s)
 	return rc;
 }
 
-/* Pass 1 of a layer: headers only, collecting whiteouts and reading the
- * whole blob through its hash. */
+/* Pass 1: headers only, reading the whole archive through its hash,
+ * counting it against the bounds, and (a layer) collecting whiteouts. */
 static int
-layer_scan(struct unpack *u, struct src *s, char ***wh, size_t *nwh)
+scan_pass(struct unpack *u, struct src *s, char ***wh, size_t *nwh)
 {
 	struct archive *in = src_open(s);
 	struct archive_entry *e;
@@ -1683,7 +2222,7 @@ layer_scan(struct unpack *u, struct src *s, char ***wh, size_t *nwh)
 		else if (!member_path_ok(name))
 			rc = nsx_error(u->err, EPERM, "%s: member '%s' is outside the tree (an "
 				       "absolute path or '..'): refused", u->what, name ? name : "");
-		else if (is_whiteout(name)) {
+		else if ((rc = tally_add(u, e, name)) == 0 && wh && is_whiteout(name)) {
 			*wh = xreallocarray(*wh, *nwh + 1, sizeof(**wh));
 			(*wh)[(*nwh)++] = xstrdup(name);
 		}
@@ -1708,16 +2247,20 @@ src_verify(struct unpack *u, struct src *s, const char *want)
 /* What the unpacking child does, and what it says back. */
 struct job {
 	const char *src;	/* as the user gave it, for messages */
-	const char *tree;	/* the temporary directory to fill */
+	const char *tree;	/* the temporary directory to fill (its root/ and meta) */
+	const char *where;	/* the cache directory, for messages */
 	int fd;			/* the tarball, or the layout directory */
 	char hex[HEX_LEN + 1];	/* tarball: its sha256 */
 	const struct desc *layers;	/* OCI: lowest first; NULL: a tarball */
 	size_t nlayers;
+	struct rootfs_limits lim;
 };
 
 struct job_result {
 	int rc;
 	unsigned skipped;
+	enum rootfs_confine confined;
+	int probe_errno;
 	struct nsx_err err;
 };
 
@@ -1728,9 +2271,15 @@ job_tarball(const struct job *job, struct unpack *u, struct src *s)
 
 	u->what = job->src;
 	s->fd = job->fd;
+	space_init(u);
+	u->scan = true;
+	if (scan_pass(u, s, NULL, NULL) < 0)
+		return -1;
+	u->scan = false;
+	memset(&u->t, 0, sizeof(u->t));
 	if (unpack_pass(u, s) < 0)
 		return -1;
-	if (u->members == 0)
+	if (u->members == 0 && u->skipped == 0)
 		return nsx_error(u->err, EINVAL, "%s: the archive has no members", job->src);
 	if (src_digest(s, got) < 0 || strcmp(got, job->hex) != 0)
 		return nsx_error(u->err, EAGAIN, "%s changed while it was unpacked: try again",
@@ -1738,34 +2287,79 @@ job_tarball(const struct job *job, struct unpack *u, struct src *s)
 	return 0;
 }
 
-/* Verify, apply whiteouts, unpack, and check the blob did not change in
- * between (it is read twice). */
+struct layer_wh {
+	char **wh;
+	size_t n;
+};
+
+/* Pass 1 of a layer: its blob verified, its whiteouts collected. */
 static int
-job_layer(const struct job *job, const struct desc *l, struct unpack *u, struct src *s)
+job_layer_scan(const struct job *job, const struct desc *l, struct unpack *u, struct src *s,
+	       struct layer_wh *w)
 {
 	struct oci o = { job->src, job->fd };
-	char what[PATH_MAX + 128], **wh = NULL;
-	size_t nwh = 0;
+	char what[PATH_MAX + 128];
 	int rc;
 
 	snprintf(what, sizeof(what), "OCI layout %s: blob sha256:%s", job->src, l->hex);
 	u->what = what;
-	u->layer = true;
 	if ((s->fd = oci_blob_open(&o, l->hex, u->err)) < 0)
 		return -1;
-	rc = layer_scan(u, s, &wh, &nwh);
+	rc = scan_pass(u, s, &w->wh, &w->n);
 	if (rc == 0)
 		rc = src_verify(u, s, l->hex);
-	for (size_t i = 0; i < nwh && rc == 0; i++)
-		rc = whiteout_apply(u, wh[i]);
+	close(s->fd);
+	u->what = job->src;
+	return rc;
+}
+
+/* Pass 2: whiteouts, unpack, and check the blob did not change since
+ * pass 1 (it is read twice). */
+static int
+job_layer(const struct job *job, const struct desc *l, struct unpack *u, struct src *s,
+	  const struct layer_wh *w)
+{
+	struct oci o = { job->src, job->fd };
+	char what[PATH_MAX + 128];
+	int rc = 0;
+
+	snprintf(what, sizeof(what), "OCI layout %s: blob sha256:%s", job->src, l->hex);
+	u->what = what;
+	if ((s->fd = oci_blob_open(&o, l->hex, u->err)) < 0)
+		return -1;
+	for (size_t i = 0; i < w->n && rc == 0; i++)
+		rc = whiteout_apply(u, w->wh[i]);
 	if (rc == 0)
 		rc = unpack_pass(u, s);
 	if (rc == 0)
 		rc = src_verify(u, s, l->hex);
-	for (size_t i = 0; i < nwh; i++)
-		free(wh[i]);
-	free(wh);
 	close(s->fd);
+	return rc;
+}
+
+/* Every layer's headers first, so that an image over the bounds or too
+ * big for the cache is refused before anything of it is written. */
+static int
+job_oci(const struct job *job, struct unpack *u, struct src *s)
+{
+	struct layer_wh *w = xcalloc(job->nlayers, sizeof(*w));
+	int rc = 0;
+
+	u->layer = true;
+	space_init(u);
+	u->scan = true;
+	for (size_t i = 0; i < job->nlayers && rc == 0; i++)
+		rc = job_layer_scan(job, &job->layers[i], u, s, &w[i]);
+	u->scan = false;
+	memset(&u->t, 0, sizeof(u->t));
+	for (size_t i = 0; i < job->nlayers && rc == 0; i++)
+		rc = job_layer(job, &job->layers[i], u, s, &w[i]);
+	for (size_t i = 0; i < job->nlayers; i++) {
+		for (size_t k = 0; k < w[i].n; k++)
+			free(w[i].wh[k]);
+		free(w[i].wh);
+	}
+	free(w);
 	return rc;
 }
 
@@ -1773,23 +2367,35 @@ job_layer(const struct job *job, const struct desc *l, struct unpack *u, struct 
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
 #endif
 
+int
+rootfs_landlock_abi(void)
+{
+	long abi;
+
+	/* a test hook: the fallback below, on a kernel that has Landlock */
+	if (getenv("NSX_TEST_NO_LANDLOCK"))
+		return 0;
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	return abi < 0 ? 0 : (int)abi;
+}
+
 /* Defence in depth: libarchive's SECURE_* flags and the checks above should
  * keep every write inside the tree; Landlock (5.19+ for REFER) makes the
  * kernel enforce it for creating, writing, linking and removing, so a bug
  * in either cannot touch the host. Reads stay free (blobs, the tarball).
  * Landlock does not cover chmod/chown/utimes; SECURE_SYMLINKS does. ABI 1
  * is not used: without REFER it forbids hard links across directories,
- * which images have. Best effort: without Landlock, the flags alone. */
-static void
-confine(int tree)
+ * which images have. */
+static bool
+landlock(int tree)
 {
 	struct landlock_ruleset_attr attr = { 0 };
 	struct landlock_path_beneath_attr pb = { 0 };
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	int rs;
+	int abi = rootfs_landlock_abi(), rs;
+	bool done = false;
 
 	if (abi < 2)
-		return;
+		return false;
 	attr.handled_access_fs = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
 		LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
 		LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
@@ -1798,43 +2404,191 @@ confine(int tree)
 		LANDLOCK_ACCESS_FS_REFER | (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
 	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (rs < 0)
-		return;
+		return false;
 	pb.allowed_access = attr.handled_access_fs;
 	pb.parent_fd = tree;
 	if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == 0 &&
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
-		syscall(SYS_landlock_restrict_self, rs, 0);
+		done = syscall(SYS_landlock_restrict_self, rs, 0) == 0;
 	close(rs);
+	return done;
+}
+
+static int
+file_put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, text, strlen(text));
+	close(fd);
+	return rc;
+}
+
+/* Not root: a user namespace of its own, where it is itself (its uid and
+ * gid mapped to themselves, so files stay its own) with the capabilities
+ * to make mounts in a mount namespace it owns. */
+static int
+userns_self(void)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
+	if (file_put("/proc/self/uid_map", map) < 0 ||
+	    (file_put("/proc/self/setgroups", "deny") < 0 && errno != ENOENT))
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
+	return file_put("/proc/self/gid_map", map);
+}
+
+/* Keep only what writing a tree of one's own needs (entering and fixing up
+ * an archive's 0555 and 0000 directories); without CAP_SYS_ADMIN and
+ * CAP_SYS_CHROOT there is no way back out of the jail's root. */
+static int
+caps_drop(void)
+{
+	static const cap_value_t kept[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER };
+	cap_value_t last = (cap_value_t)cap_max_bits() - 1;
+	cap_t caps;
+	int r;
+
+	for (cap_value_t v = 0; v <= last; v++)
+		if (v != kept[0] && v != kept[1] && v != kept[2] && cap_drop_bound(v) < 0 &&
+		    errno != EINVAL)
+			return -1;
+	if (!(caps = cap_init()))
+		return -1;
+	cap_set_flag(caps, CAP_EFFECTIVE, (int)ARRAY_SIZE(kept), kept, CAP_SET);
+	cap_set_flag(caps, CAP_PERMITTED, (int)ARRAY_SIZE(kept), kept, CAP_SET);
+	r = cap_set_proc(caps);
+	cap_free(caps);
+	if (r < 0 || cap_reset_ambient() < 0)
+		return -1;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/* Without Landlock (Linux < 5.19): a mount namespace of its own whose / is
+ * the tree alone (the host's files are not there to write, whatever a bug
+ * in libarchive or here would try), then no capability to leave it. As
+ * container/setup.c makes a container's root: a clone of the tree's mount
+ * attached onto the tree, pivot_root, the old root detached. */
+static int
+jail(const struct job *job, int *root)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+	int fd = -1, m = -1, old = -1, top = -1, rc = -1;
+
+	if (unshare(CLONE_NEWNS) < 0 && (errno != EPERM || userns_self() < 0))
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    path_fmt(path, sizeof(path), NULL, "%s/root", job->tree) < 0)
+		return -1;
+	/* *root lies in the host's mount namespace; this one's copy of it,
+	 * the same directory (the staging directory is private: no swap) */
+	fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &a) < 0 || fstat(*root, &b) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		goto out;
+	m = sys_open_tree_clone(fd);
+	old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (m < 0 || old < 0 || sys_move_mount_fd(m, fd) < 0 || fchdir(m) < 0 ||
+	    sys_pivot_root(".", ".") < 0 || fchdir(old) < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0)
+		goto out;
+	top = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0 || caps_drop() < 0)
+		goto out;
+	close(*root);
+	*root = top;
+	top = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (m >= 0)
+		close(m);
+	if (old >= 0)
+		close(old);
+	if (top >= 0)
+		close(top);
+	return rc;
+}
+
+static enum rootfs_confine
+confine(const struct job *job, int *root)
+{
+	if (landlock(*root))
+		return CONFINE_LANDLOCK;
+	if (jail(job, root) == 0)
+		return CONFINE_MOUNTNS;
+	return CONFINE_NONE;
+}
+
+/* NSX_TEST_UNPACK_PROBE=PATH: once confined, try to create PATH (outside
+ * the tree): the errno, or 0 when it was made. -1: not asked. */
+static int
+unpack_probe(void)
+{
+	const char *p = getenv("NSX_TEST_UNPACK_PROBE");
+	int fd;
+
+	if (!p || !*p)
+		return -1;
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
 }
 
 static void __attribute__((noreturn))
 job_child(const struct job *job, int wfd)
 {
 	struct job_result res;
-	struct unpack u = { .err = &res.err };
+	struct unpack u = { .err = &res.err, .lim = job->lim, .where = job->where, .root = -1 };
 	struct src *s = xmalloc(sizeof(*s));
+	char path[PATH_MAX];
+	int mfd;
 
 	memset(&res, 0, sizeof(res));
-	u.root = open(job->tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (u.root < 0 || fchdir(u.root) < 0)
-		res.rc = nsx_error(&res.err, errno, "cannot enter %s: %s", job->tree, strerror(errno));
+	res.probe_errno = -1;
+	/* the sidecar is opened before the confinement, which keeps the
+	 * unpacking out of everything but root/ */
+	mfd = meta_open(job->tree, &res.err);
+	if (mfd < 0 || path_fmt(path, sizeof(path), &res.err, "%s/root", job->tree) < 0)
+		res.rc = -1;
+	else if ((u.root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		res.rc = nsx_error(&res.err, errno, "cannot enter %s: %s", path, strerror(errno));
 	else {
-		confine(u.root);
-		res.rc = job->layers ? 0 : job_tarball(job, &u, s);
-		for (size_t i = 0; job->layers && i < job->nlayers && res.rc == 0; i++)
-			res.rc = job_layer(job, &job->layers[i], &u, s);
+		res.confined = confine(job, &u.root);
+		/* a new user namespace clears the parent-death signal */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		res.probe_errno = unpack_probe();
+		if (fchdir(u.root) < 0)
+			res.rc = nsx_error(&res.err, errno, "cannot enter %s: %s", path, strerror(errno));
+		else
+			res.rc = job->layers ? job_oci(job, &u, s) : job_tarball(job, &u, s);
+		if (res.rc == 0 && meta_write(&u.meta, mfd) < 0)
+			res.rc = nsx_error(&res.err, errno, "%s/meta: %s", job->tree, strerror(errno));
 	}
 	res.skipped = u.skipped;
 	write_all(wfd, &res, sizeof(res));
+	meta_free(&u.meta);
 	free(s);
 	_exit(0);
 }
 
 /* Unpacking runs in a child: it changes directory (libarchive writes
- * relative to the cwd) and confines itself with Landlock, neither of which
- * nsx may keep; and a crash in a decompressor stays there. */
+ * relative to the cwd) and confines itself, neither of which nsx may
+ * keep; and a crash in a decompressor stays there. */
 static int
-job_run(const struct job *job, unsigned *skipped, struct nsx_err *err)
+job_run(const struct job *job, struct rootfs_stats *stats, struct nsx_err *err)
 {
 	struct job_result res;
 	int p[2], status = 0;
@@ -1868,120 +2622,140 @@ job_run(const struct job *job, unsigned *skipped, struct nsx_err *err)
 				 WIFSIGNALED(status) ? ": " : "",
 				 WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "");
 	res.err.msg[sizeof(res.err.msg) - 1] = '\0';
+	stats->confined = res.confined;
+	stats->probe_errno = res.probe_errno;
+	stats->devices_skipped = res.skipped;
 	if (res.rc < 0) {
 		*err = res.err;
 		return -1;
 	}
-	*skipped = res.skipped;
 	return 0;
 }
 
-/* CACHE/images/<hex>: there already, or unpacked by job now. */
+/* CACHE/images/<hex>.v2: there already, or unpacked by job now. */
 static int
 image_unpack(const char *cache, struct job *job, const char *hex,
 	     struct rootfs_stats *stats, char *out, size_t n, struct nsx_err *err)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX];
+	char dir[PATH_MAX], tmp[PATH_MAX], final[PATH_MAX];
 	int lock, rc;
 
 	if (cache_sub(cache, "images", dir, sizeof(dir), err) < 0 ||
-	    path_fmt(out, n, err, "%s/%s", dir, hex) < 0)
+	    path_fmt(final, sizeof(final), err, "%s/%s" LAYOUT, dir, hex) < 0 ||
+	    path_fmt(out, n, err, "%s/root", final) < 0)
 		return -1;
 	if (is_dir(out))
 		return 0;
 	tmp_sweep(dir);
+	cache_retire(dir);
 	if ((lock = tmp_make(dir, tmp, sizeof(tmp), err)) < 0)
 		return -1;
 	job->tree = tmp;
-	if (job_run(job, &stats->devices_skipped, err) < 0) {
+	job->where = dir;
+	if (job_run(job, stats, err) < 0) {
 		tree_remove(tmp);
 		rc = -1;
 	} else {
 		stats->unpacked = true;
-		rc = tmp_publish(tmp, out, err);
+		rc = tmp_publish(tmp, final, err);
 	}
 	close(lock);
 	return rc;
 }
 
 static int
-image_tarball(const char *src, int fd, const struct stat *st, struct rootfs_stats *stats,
+image_tarball(struct job *job, const struct stat *st, struct rootfs_stats *stats,
 	      char *out, size_t n, struct nsx_err *err)
 {
-	struct job job = { .src = src, .fd = fd };
 	char cache[PATH_MAX];
 
 	if (rootfs_cache_dir(cache, sizeof(cache), err) < 0)
 		return -1;
-	if (stamp_get(cache, st, job.hex) < 0) {
-		if (sha256_fd(fd, job.hex) < 0)
-			return nsx_error(err, errno, "cannot read %s: %s", src, strerror(errno));
-		stamp_put(cache, st, job.hex);
+	if (stamp_get(cache, st, job->hex) < 0) {
+		if (sha256_fd(job->fd, job->hex) < 0)
+			return nsx_error(err, errno, "cannot read %s: %s", job->src, strerror(errno));
+		stamp_put(cache, st, job->hex);
 	}
-	return image_unpack(cache, &job, job.hex, stats, out, n, err);
+	return image_unpack(cache, job, job->hex, stats, out, n, err);
 }
 
 static int
-image_oci(const char *src, int fd, struct rootfs_stats *stats, char *out, size_t n,
+image_oci(struct job *job, struct rootfs_stats *stats, char *out, size_t n,
 	  struct nsx_err *err)
 {
-	struct oci o = { src, fd };
+	struct oci o = { job->src, job->fd };
 	struct desc man, *layers = NULL;
-	struct job job = { .src = src, .fd = fd };
 	char cache[PATH_MAX], path[PATH_MAX];
 	size_t nlayers;
 	int rc;
 
-	if (faccessat(fd, "index.json", F_OK, 0) < 0)
+	if (faccessat(job->fd, "index.json", F_OK, 0) < 0)
 		return nsx_error(err, ENOENT, "%s: not a tarball or an OCI image layout "
-				 "(no index.json)", src);
+				 "(no index.json)", job->src);
 	if (oci_manifest(&o, &man, err) < 0 || rootfs_cache_dir(cache, sizeof(cache), err) < 0)
 		return -1;
 	/* warm: the manifest digest names the tree; no blob is read */
-	if (path_fmt(path, sizeof(path), NULL, "%s/images/%s", cache, man.hex) == 0 &&
+	if (path_fmt(path, sizeof(path), NULL, "%s/images/%s" LAYOUT "/root", cache, man.hex) == 0 &&
 	    is_dir(path))
 		return path_fmt(out, n, err, "%s", path);
 	if (oci_layers(&o, man.hex, &layers, &nlayers, err) < 0)
 		return -1;
-	job.layers = layers;
-	job.nlayers = nlayers;
-	rc = image_unpack(cache, &job, man.hex, stats, out, n, err);
+	job->layers = layers;
+	job->nlayers = nlayers;
+	rc = image_unpack(cache, job, man.hex, stats, out, n, err);
 	free(layers);
 	return rc;
 }
 
 int
-rootfs_image_ex(const char *src, struct rootfs_stats *stats, char *out, size_t n,
-		struct nsx_err *err)
+rootfs_parse_count(const char *opt, const char *s, unsigned long long *n, struct nsx_err *err)
 {
+	char *end;
+
+	errno = 0;
+	*n = isdigit((unsigned char)s[0]) ? strtoull(s, &end, 10) : 0;
+	if (*n == 0 || *end || errno == ERANGE)
+		return nsx_error(err, EINVAL, "%s %s: not a positive number (use e.g. 1000)", opt, s);
+	return 0;
+}
+
+int
+rootfs_image_ex(const char *src, const struct rootfs_limits *lim, struct rootfs_stats *stats,
+		char *out, size_t n, struct nsx_err *err)
+{
+	struct job job = { .src = src };
 	struct rootfs_stats none;
 	struct stat st;
-	int fd, rc;
+	int rc;
 
 	if (!stats)
 		stats = &none;
 	memset(stats, 0, sizeof(*stats));
+	stats->probe_errno = -1;
+	job.lim.bytes = lim && lim->bytes ? lim->bytes : ROOTFS_MAX_BYTES;
+	job.lim.entries = lim && lim->entries ? lim->entries : ROOTFS_MAX_ENTRIES;
+	job.lim.depth = lim && lim->depth ? lim->depth : ROOTFS_MAX_DEPTH;
 	if (archive_dl_load(err) < 0)
 		return -1;
 	/* O_NONBLOCK: a FIFO must not hang us here; it is refused below */
-	fd = open(src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
+	job.fd = open(src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (job.fd < 0)
 		return errno == ENOENT ? nsx_error(err, ENOENT, "%s does not exist", src)
 				       : nsx_error(err, errno, "%s: %s", src, strerror(errno));
-	if (fstat(fd, &st) < 0)
+	if (fstat(job.fd, &st) < 0)
 		rc = nsx_error(err, errno, "%s: %s", src, strerror(errno));
 	else if (S_ISDIR(st.st_mode))
-		rc = image_oci(src, fd, stats, out, n, err);
+		rc = image_oci(&job, stats, out, n, err);
 	else if (S_ISREG(st.st_mode))
-		rc = image_tarball(src, fd, &st, stats, out, n, err);
+		rc = image_tarball(&job, &st, stats, out, n, err);
 	else
 		rc = nsx_error(err, EINVAL, "%s is neither a file nor a directory", src);
-	close(fd);
+	close(job.fd);
 	return rc;
 }
 
 int
 rootfs_image(const char *src, char *out, size_t n, struct nsx_err *err)
 {
-	return rootfs_image_ex(src, NULL, out, n, err);
+	return rootfs_image_ex(src, NULL, NULL, out, n, err);
 }

@@ -3,10 +3,12 @@
  * or built goes into a cache, once, keyed by content, and is reused. Errors
  * as values (util/err.h); nothing here prints.
  *
- * The cache (CACHE below):
- *   CACHE/rootfs/busybox-<16 hex>  the built-in tree (sha256 of busybox)
- *   CACHE/images/<64 hex>          an image (tarball sha256, or OCI manifest
- *                                  digest)
+ * The cache (CACHE below), its layout version (.v2) in every tree's name:
+ *   CACHE/rootfs/busybox-<16 hex>.v2  the built-in tree (sha256 of busybox)
+ *   CACHE/images/<64 hex>.v2          an image (tarball sha256, or OCI
+ *                                     manifest digest)
+ *   each of them: root/ (the tree) and meta (the sidecar: the owners and
+ *   modes the tree does not keep, see rootfs_meta_load)
  *   CACHE/stamps/<dev>-<ino>-<size>-<mtime>-<ctime> -> <64 hex>
  *                                  a file's sha256 by its identity, so a warm
  *                                  start is a stat and a readlink, not a hash
@@ -14,8 +16,18 @@
  *                                  builder, renamed into place when whole;
  *                                  removed on error, and swept by the next
  *                                  build once nobody holds it locked (a
- *                                  build killed by SIGKILL)
- * Nothing ever changes a tree once it has its final name.
+ *                                  build killed by SIGKILL); mode 0700
+ *                                  until it is whole
+ * Nothing ever changes a tree once it has its final name. A tree of an
+ * older layout (without .v2: it may hold device nodes, a 1777 tmp, the
+ * archive's owners) is never used: the next build makes it 0700 at once
+ * and removes it a day later (a container of the older nsx may still run
+ * on it meanwhile).
+ *
+ * Trees in the cache hold no device node, no setuid, setgid or sticky bit,
+ * nothing writable by group or others, and nothing owned by anyone but
+ * their builder; root's are readable by all (a container with a user
+ * namespace, --user or --uid-map, reads them as a mapped uid).
  *
  * Environment:
  *   NSX_CACHE_DIR  an absolute path used as CACHE (tests, or a shared cache)
@@ -47,11 +59,38 @@ int rootfs_cache_dir(char *buf, size_t n, struct nsx_err *err);
  * is an error that says to install busybox-static. */
 int rootfs_builtin(char *out, size_t n, struct nsx_err *err);
 
+/* How the unpacking process was kept from writing outside its tree,
+ * besides libarchive's checks. */
+enum rootfs_confine {
+	CONFINE_NONE,		/* nothing could: said in a note and by doctor */
+	CONFINE_LANDLOCK,	/* Landlock ABI >= 2 (Linux 5.19) */
+	CONFINE_MOUNTNS,	/* a mount namespace whose / is the tree alone */
+};
+
 /* What rootfs_image_ex did, for the front end to mention. */
 struct rootfs_stats {
 	bool unpacked;			/* false: it was in the cache already */
-	unsigned devices_skipped;	/* device nodes not made (not root) */
+	unsigned devices_skipped;	/* device nodes never made */
+	enum rootfs_confine confined;	/* when unpacked */
+	int probe_errno;		/* NSX_TEST_UNPACK_PROBE: -1 not tried */
 };
+
+/* Bounds on unpacking an image: what a classroom machine's /var takes.
+ * Checked on every member's header before anything of the image is
+ * written, then again while writing. 0: the default. */
+struct rootfs_limits {
+	unsigned long long bytes;	/* file data, as the archive declares it */
+	unsigned long long entries;	/* members, of every layer */
+	unsigned long long depth;	/* path components of a member */
+};
+
+#define ROOTFS_MAX_BYTES	(4ULL << 30)
+#define ROOTFS_MAX_ENTRIES	300000ULL
+#define ROOTFS_MAX_DEPTH	256ULL
+
+/* --image-max-entries N, --image-max-depth N: a positive count. */
+int rootfs_parse_count(const char *opt, const char *s, unsigned long long *n,
+		       struct nsx_err *err);
 
 /* --image SRC: a tarball (tar in any variant, compressed with anything
  * libarchive reads: gzip, xz, zstd, bzip2...; e.g. `docker export`) or an
@@ -65,15 +104,40 @@ struct rootfs_stats {
  * before anything of them is written. The archive is hostile: members with
  * an absolute path or "..", and writes through a symlink or hard link, are
  * refused (the whole image fails); whiteouts never follow a symlink; device
- * nodes are skipped (counted) when not root; owners are kept only as root;
- * unpacking runs in a child process that Landlock (where the kernel has it)
- * keeps from writing outside the tree. On any error nothing is left in the
- * cache. The unpacked path goes into out. */
+ * nodes are never made (counted); owners and modes go to the sidecar (see
+ * above); unpacking is bounded (struct rootfs_limits) and refused at once
+ * when the cache's filesystem lacks the room; it runs in a child process
+ * kept from writing outside the tree by Landlock, else (an older kernel) by
+ * a mount namespace of its own whose / is the tree, capabilities dropped.
+ * On any error nothing is left in the cache. The unpacked path goes into
+ * out. */
 int rootfs_image(const char *src, char *out, size_t n, struct nsx_err *err);
 
-/* rootfs_image, telling what it did; stats may be NULL. */
-int rootfs_image_ex(const char *src, struct rootfs_stats *stats, char *out,
-		    size_t n, struct nsx_err *err);
+/* rootfs_image, within lim (NULL: the defaults), telling what it did;
+ * stats may be NULL. */
+int rootfs_image_ex(const char *src, const struct rootfs_limits *lim,
+		    struct rootfs_stats *stats, char *out, size_t n,
+		    struct nsx_err *err);
+
+/* The sidecar of a tree in the cache: for each path whose owner or mode
+ * the tree does not keep, what the image says. */
+struct rootfs_meta_rec {
+	unsigned mode, uid, gid;
+	const char *path;		/* relative to the tree; "" its root */
+};
+
+struct rootfs_meta {
+	size_t n;
+	struct rootfs_meta_rec *rec;
+	char *strings;
+};
+
+/* Read the sidecar of tree (a path rootfs_builtin or rootfs_image gave). */
+int rootfs_meta_load(const char *tree, struct rootfs_meta *m, struct nsx_err *err);
+void rootfs_meta_free(struct rootfs_meta *m);
+
+/* Landlock's ABI version, 0 without it (or with NSX_TEST_NO_LANDLOCK). */
+int rootfs_landlock_abi(void);
 
 /* --rootfs DIR: exists, is a directory, is not the host's "/" (by device
  * and inode, so "/." or a bind mount of / are refused too), is not empty.

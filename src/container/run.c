@@ -147,8 +147,17 @@ static struct parent *P;	/* the one run in progress, for the steps */
 static int
 step_rootfs(struct run_ctx *c)
 {
+	const struct rootfs_stats *rs = &c->p->rstats;
+
 	if (plan_prepare(c->p, &c->err) < 0)
 		return -1;
+	/* Landlock missing (Linux < 5.19) and no mount namespace either */
+	if (rs->unpacked && rs->confined == CONFINE_NONE)
+		nsx_warn("run", "note: %s was unpacked without confinement (no Landlock, no mount "
+			 "namespace): only libarchive's checks kept it in its tree", c->p->o.image);
+	if (rs->unpacked && rs->probe_errno >= 0)
+		nsx_warn("run", "note: NSX_TEST_UNPACK_PROBE: %s", rs->probe_errno ?
+			 strerror(rs->probe_errno) : "created");
 	snprintf(P->st.rootfs, sizeof(P->st.rootfs), "%s", c->p->rootfs);
 	return 0;
 }
@@ -446,6 +455,7 @@ run_cleanup(struct parent *pa)
 		close(pa->c.p->rootfd);
 		pa->c.p->rootfd = -1;
 	}
+	rootfs_meta_free(&pa->c.p->meta);
 }
 
 /* An empty cgroup this young may be a live run's on its way in (made,

@@ -253,11 +253,63 @@ layer_here(struct run_ctx *c)
 	return 0;
 }
 
+/* ---- the image's owners and modes ----
+ * The cache keeps no foreign owner, no group- or other-writable mode and
+ * no sticky bit (rootfs.h); what the image says instead (its sidecar) is
+ * given back here, in the overlay's upper layer, before the command
+ * exists: a chown or chmod copies the file up (a directory is cheap). */
+
+/* In a user namespace, an owner it does not map, or a lower file owned by
+ * a host uid it does not map (--uid-map as root), cannot be given: the
+ * container sees what it saw before (nobody, or root's mode). */
+static bool
+meta_unmappable(const struct run_ctx *c, int e)
+{
+	return c->p->userns && (e == EPERM || e == EINVAL || e == EOVERFLOW);
+}
+
+/* One path of the sidecar, opened in the container's root without
+ * following any symlink (RESOLVE_IN_ROOT): nothing outside can be reached,
+ * whatever the image holds. */
+static int
+meta_apply(struct run_ctx *c, const struct rootfs_meta_rec *r)
+{
+	char p[64];
+	struct stat st;
+	int fd = sys_openat2(c->rootfd, *r->path ? r->path : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC,
+			     IN_ROOT), rc = 0;
+
+	if (fd < 0)	/* deeper than PATH_MAX: left as the cache has it */
+		return errno == ENAMETOOLONG ? 0 : fail(c, "rootfs: /%s: %s", r->path);
+	if (fstat(fd, &st) < 0)
+		rc = fail(c, "rootfs: /%s: %s", r->path);
+	else if (S_ISLNK(st.st_mode))
+		;
+	else if ((st.st_uid != r->uid || st.st_gid != r->gid) &&
+		 fchownat(fd, "", r->uid, r->gid, AT_EMPTY_PATH) < 0 && !meta_unmappable(c, errno))
+		rc = fail(c, "rootfs: /%s: cannot give it the image's owner: %s", r->path);
+	else if ((st.st_mode & 07777) != r->mode && chmod(fdpath(fd, p, sizeof(p)), r->mode) < 0 &&
+		 !meta_unmappable(c, errno))
+		rc = fail(c, "rootfs: /%s: cannot give it the image's mode: %s", r->path);
+	close(fd);
+	return rc;
+}
+
+static int
+layer_meta(struct run_ctx *c)
+{
+	for (size_t i = 0; i < c->p->meta.n; i++)
+		if (meta_apply(c, &c->p->meta.rec[i]) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 step_layer(struct run_ctx *c)
 {
 	const char *root = c->p->rootfs;
 	unsigned long remount = 0;
+	bool upper = false;
 	char p[32];
 	int m;
 
@@ -266,7 +318,9 @@ step_layer(struct run_ctx *c)
 	if (c->p->o.rw) {
 		if ((m = layer_bind(c, false, &remount)) < 0)
 			return fail(c, "binding the rootfs %s: %s", root);
-	} else if ((m = layer_overlay(c)) < 0) {
+	} else if ((m = layer_overlay(c)) >= 0)
+		upper = true;
+	else {
 		int e = errno;
 
 		/* overlay refused (an odd filesystem below): the rootfs
@@ -284,7 +338,7 @@ step_layer(struct run_ctx *c)
 	if (remount && mount(NULL, fdpath(m, p, sizeof(p)), NULL,
 			     MS_BIND | MS_REMOUNT | remount | locked_flags(m), NULL) < 0)
 		return fail(c, "making the rootfs layer nodev on %s: %s", root);
-	return 0;
+	return upper ? layer_meta(c) : 0;
 }
 
 /* ---- /proc, /dev, /sys ---- */

@@ -73,6 +73,11 @@ TRAMPOLINE(const char *, archive_entry_hardlink, (struct archive_entry *e), (e))
 TRAMPOLINE(la_int64_t, archive_entry_size, (struct archive_entry *e), (e))
 TRAMPOLINE(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *e), (e))
 TRAMPOLINE(__LA_MODE_T, archive_entry_perm, (struct archive_entry *e), (e))
+TRAMPOLINE(la_int64_t, archive_entry_uid, (struct archive_entry *e), (e))
+TRAMPOLINE(la_int64_t, archive_entry_gid, (struct archive_entry *e), (e))
+TRAMPOLINE(int, archive_entry_sparse_reset, (struct archive_entry *e), (e))
+TRAMPOLINE(int, archive_entry_sparse_next, (struct archive_entry *e, la_int64_t *o, la_int64_t *l),
+	   (e, o, l))
 
 void
 archive_entry_set_perm(struct archive_entry *e, __LA_MODE_T m)

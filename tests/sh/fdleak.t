@@ -67,7 +67,7 @@ is "$out" "$CLEAN" "run --no-init: the payload sees fds 0-2 only"
 out=$(printf '%s\n' "run --name $TAG-c -- ls /proc/self/fd" | "$NSX" 2>&1 | tr '\n' ' ')
 is "$out" "$CLEAN" "run from the shell's prompt: fds 0-2 only"
 
-rootfs=$(ls -d "$NSX_CACHE_DIR"/rootfs/busybox-* 2>/dev/null | head -1)
+rootfs=$(ls -d "$NSX_CACHE_DIR"/rootfs/busybox-*/root 2>/dev/null | head -1)
 if [ -n "$rootfs" ] && tar -C "$rootfs" -czf "$TMP/img.tar.gz" .; then
 	out=$("$NSX" run --name $TAG-d --image "$TMP/img.tar.gz" -- ls /proc/self/fd 2>&1 | tr '\n' ' ')
 	is "$out" "$CLEAN" "run --image TARBALL: the payload sees fds 0-2 only"

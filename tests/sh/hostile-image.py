@@ -8,6 +8,8 @@ MEMBER (appended as is, no checks: that is the point):
     chr:NAME:MAJ:MIN  blk:NAME:MAJ:MIN   a device node
     suid:NAME         a setuid+setgid root script
     file:NAME         a small regular file (NAME may be absolute or hold ..)
+    dir:NAME:MODE:UID:GID  a directory (MODE in octal), with a file f in it
+                      of the same owner, mode 0666
     sym:NAME:TARGET   a symlink        hard:NAME:TARGET  a hard link
     deep:N            a directory nested N deep, a file at the bottom
     many:N            N files under many/
@@ -41,6 +43,15 @@ def members(tf, specs):
             add_file(tf, rest, b"#!/bin/sh\necho suid\n", 0o6755)
         elif kind == "file":
             add_file(tf, rest, b"evil\n")
+        elif kind == "dir":
+            name, mode, uid, gid = rest.split(":")
+            for n, t, m, data in ((name, tarfile.DIRTYPE, int(mode, 8), None),
+                                  (name + "/f", tarfile.REGTYPE, 0o666, b"f\n")):
+                ti = info(n, t, m)
+                ti.uid, ti.gid = int(uid), int(gid)
+                if data:
+                    ti.size = len(data)
+                tf.addfile(ti, io.BytesIO(data) if data else None)
         elif kind in ("sym", "hard"):
             name, target = rest.split(":", 1)
             ti = info(name, tarfile.SYMTYPE if kind == "sym" else tarfile.LNKTYPE, 0o777)

@@ -51,7 +51,7 @@ tar_of() { tar -C "$1" -cf "$2" .; }
 
 "$NSX" run -- true
 ok $? "a first run builds the cache"
-ROOTFS=$(ls -d "$NSX_CACHE_DIR"/rootfs/busybox-* | head -1)
+ROOTFS=$(ls -d "$NSX_CACHE_DIR"/rootfs/busybox-*/root | head -1)
 NFILES=$(find "$ROOTFS" | wc -l)
 
 # ---- controls: what the checks look at exists while a run runs ----
@@ -140,7 +140,7 @@ echo "big-$TAG" >"$TMPD/big/marker"
 tar_of "$TMPD/big" "$TMPD/big.tar"
 rm -rf "$TMPD/big"
 IMAGES=$NSX_CACHE_DIR/images
-tmp_busy() { [ -n "$(ls -A "$IMAGES"/.tmp-*/ 2>/dev/null)" ]; }
+tmp_busy() { [ -n "$(ls -A "$IMAGES"/.tmp-*/root/ 2>/dev/null)" ]; }
 
 NAME=unpack-$TAG
 rm -rf "$IMAGES"/*
@@ -185,7 +185,7 @@ for delay in 0 0.002 0.004 0.006 0.008 0.01 0.015 0.02 0.03 0.05; do
 	wait $kpid 2>/dev/null
 	ls -A "$C/rootfs" 2>/dev/null | grep -q '^\.tmp-' && mid=$((mid + 1))
 	partial=
-	for t in "$C"/rootfs/busybox-*; do
+	for t in "$C"/rootfs/busybox-*/root; do
 		[ -d "$t" ] && [ "$(find "$t" | wc -l)" != "$NFILES" ] && partial="$partial $t"
 	done
 	got=$(NSX_CACHE_DIR=$C "$NSX" run -- /bin/sh -c 'find / -xdev | wc -l' 2>&1)

@@ -9,7 +9,11 @@
 # Each is refused with one line (exit 125, nothing left in the cache) or
 # runs with the hostile part neutralised; in every case the host dir the
 # image aims at, everything else under the test dir, /etc and the host's
-# mountinfo are unchanged. As root and as a throw-away user (rootless).
+# mountinfo are unchanged, and the cache (issue 15) holds no device node, no
+# setuid or setgid file, nothing owned by another user and nothing group-
+# or other-writable; a build's temporary tree is 0700 while it unpacks;
+# an image's owners and modes (a www-data dir, /tmp 1777) are what the
+# container sees. As root and as a throw-away user (rootless).
 . "$(dirname "$0")/lib.sh"
 
 need_root || { done_testing; exit; }
@@ -30,7 +34,7 @@ chmod -R a+rX "$T"
 # the built-in rootfs, as the base of every image
 export NSX_CACHE_DIR=$T/basecache NSX_STATE_DIR=$T/basestate
 "$NSX" run -- true || { ok 1 "a first run builds the built-in rootfs"; done_testing; exit; }
-BASE=$(ls -d "$NSX_CACHE_DIR"/rootfs/busybox-* | head -1)
+BASE=$(ls -d "$NSX_CACHE_DIR"/rootfs/busybox-*/root | head -1)
 unset NSX_CACHE_DIR NSX_STATE_DIR
 
 # hostmounts: the host's mountinfo, without other test files' mounts under
@@ -65,6 +69,14 @@ r() {
 	echo $? >"$W/out/$n.rc"
 	is "$(outside)" "$OUT0" "$M: $n: the host dir, the rest of the test dir, /etc and /tmp are unchanged"
 	is "$(hostmounts)" "$MI0" "$M: $n: the host's mountinfo is the same"
+	audit "$n"
+}
+# audit NAME: after every run, nothing under the cache another user could
+# open as a device, run as setuid, own, or write to (issue 15)
+audit() {
+	is "$(find "$W/cache" \( -type b -o -type c -o -perm /6000 -o ! -user "$ID" -o \
+		\( ! -type l -perm /022 \) \) -printf '%M %u %p\n' | head -5)" "" \
+		"$M: $1: ... the cache holds no device, setuid/setgid file, foreign owner or g/o-writable file"
 }
 rc() { cat "$W/out/$1.rc"; }
 out() { cat "$W/out/$1.out"; }
@@ -88,6 +100,7 @@ runs() {	# runs NAME "what": exit 0
 
 img nodes chr:zero5:1:5 blk:disk:7:0 chr:kmsg:1:11
 img suid suid:bin/evil
+img owners dir:var/www:2775:33:33 dir:tmp:1777:0:0 dir:var/mail:2770:0:8
 img abs file:/etc/evil-$TAG
 img dotdot "file:../../../evil-$TAG"
 img dotdot2 "file:etc/../../../../evil-$TAG"
@@ -145,8 +158,22 @@ suite() {
 	r nodes "$T/img/nodes.tar" /bin/sh -c 'head -c 4 /zero5 | wc -c; ls /zero5 /disk /kmsg 2>/dev/null | wc -l'
 	runs nodes "an image with device nodes (zero 1:5, loop0 7:0, kmsg 1:11)"
 	is "$(out nodes | head -1)" 0 "$M: nodes: its zero node reads nothing (the rootfs is nodev)"
-	is "$(out nodes | tail -1)" "$([ "$M" = root ] && echo 3 || echo 0)" \
-		"$M: nodes: the nodes are $([ "$M" = root ] && echo "there, unusable" || echo "skipped (not root)")"
+	is "$(out nodes | tail -1)" 0 "$M: nodes: the nodes are not made (as root too: issue 15)"
+
+	# what the cache does not keep, the container sees all the same
+	r owners "$T/img/owners.tar" stat -c '%a %u:%g %n' /var/www /var/www/f /tmp /tmp/f /var/mail
+	runs owners "an image with a www-data dir (2775), /tmp 1777, /var/mail 2770 root:mail"
+	if [ "$M" = root ]; then
+		is "$(out owners | tr '\n' ,)" "2775 33:33 /var/www,666 33:33 /var/www/f,1777 0:0 /tmp,666 0:0 /tmp/f,2770 0:8 /var/mail," \
+			"$M: owners: the container sees the image's owners and modes"
+	else
+		# owners its user namespace does not map cannot be given: root's
+		is "$(out owners | tr '\n' ,)" "2775 0:0 /var/www,666 0:0 /var/www/f,1777 0:0 /tmp,666 0:0 /tmp/f,2770 0:0 /var/mail," \
+			"$M: owners: the container sees the image's modes (its owners are not mapped)"
+	fi
+	is "$(stat -c '%a %U' "$W/cache/images/$(sha256sum "$T/img/owners.tar" | cut -c1-64).v2/root/tmp")" "755 $([ "$M" = root ] && echo root || echo "$U")" \
+		"$M: owners: ... while the cache's /tmp is 0755, its builder's"
+	rm -rf "$W/cache/images"/*
 
 	r suid "$T/img/suid.tar" stat -c %a /bin/evil
 	runs suid "an image with a setuid+setgid root file"
@@ -200,11 +227,24 @@ suite() {
 
 	# (unpacking is quadratic in the depth, ~30 s at 2000: once is enough)
 	n=$([ "$M" = root ] && echo 2000 || echo 1000)
+	r deep-limit "$T/img/deep$n.tar" true
+	refused deep-limit "levels deep, more than 256 .*--image-max-depth" "a tree $n deep, past the default bound"
 	t0=$(date +%s%N)
-	r deep "$T/img/deep$n.tar" /bin/sh -c "cd /deep && for i in \$(seq $n); do cd d || exit 1; done; cat bottom"
+	r deep "$T/img/deep$n.tar" --image-max-depth $((n + 2)) /bin/sh -c "cd /deep && for i in \$(seq $n); do cd d || exit 1; done; cat bottom"
 	t1=$(date +%s%N)
 	runs deep "a tree $n deep ($(( (t1 - t0) / 1000000 )) ms)"
 	is "$(out deep)" bottom "$M: deep: ... its bottom file is there"
+	rm -rf "$W/cache/images"/*
+	# the build's temporary tree, seen while it unpacks: 0700
+	"${AS[@]}" env NSX_CACHE_DIR="$W/cache" NSX_STATE_DIR="$W/state" "$NSXB" run --image "$T/img/many.tar" \
+		true >/dev/null 2>&1 </dev/null &
+	bg=$!
+	if wait_cond eval '[ -n "$(ls -A "$W"/cache/images/.tmp-*/root/ 2>/dev/null)" ]'; then
+		is "$(stat -c %a "$W"/cache/images/.tmp-* | sort -u)" 700 "$M: many: the temporary tree is 0700 while it unpacks"
+	else
+		ok 1 "$M: many: the temporary tree seen while it unpacks"
+	fi
+	wait $bg
 	rm -rf "$W/cache/images"/*
 	t0=$(date +%s%N)
 	r many "$T/img/many.tar" /bin/sh -c 'find /many -type f | wc -l'

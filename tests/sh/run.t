@@ -216,7 +216,7 @@ is "$("$NSX" run -- /bin/sh -c '(sleep 0.2 &); sleep 0.6; grep -l "^State:.*Z" /
 
 out=$("$NSX" run --name layer-$TAG -- /bin/sh -c 'echo changed >/etc/hostname; touch /new-$$; echo ok')
 is "$out" "ok" "the container can write to its root"
-rootfs=$(ls -d "$NSX_CACHE_DIR"/rootfs/busybox-* 2>/dev/null | head -1)
+rootfs=$(ls -d "$NSX_CACHE_DIR"/rootfs/busybox-*/root 2>/dev/null | head -1)
 ok $([ -d "$rootfs/bin" ]; echo $?) "the built-in rootfs is in the cache"
 is "$(ls "$rootfs" | grep -c '^new-')$(cat "$rootfs/etc/hostname")" "0nsx" "... and stays unchanged"
 cp -a "$rootfs" "$TMPD/rw"

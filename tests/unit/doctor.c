@@ -108,7 +108,7 @@ t_healthy(void)
 
 	healthy(&f);
 	eval(&f);
-	is_int(nitems, 19, "one item per check");
+	is_int(nitems, 20, "one item per check");
 	is_int(nfail(), 0, "healthy machine: no FAIL");
 	is_int(item("kernel 6.8.0-45-generic (")->status, DOC_OK, "kernel 6.8 has everything");
 	is_int(item("ns net:")->status, DOC_OK, "net works rootless");
@@ -285,10 +285,37 @@ t_cgroups(void)
 	lines_ok("no cgroups");
 }
 
+/* What confines image unpacking: Landlock, else a mount namespace, else
+ * nothing, said with a fix. */
+static void
+t_unpack(void)
+{
+	struct doctor_facts f;
+
+	healthy(&f);
+	f.landlock_abi = 4;
+	eval(&f);
+	is_int(item("image unpacking: confined by Landlock (ABI 4)")->status, DOC_OK, "Landlock: ok");
+	f.landlock_abi = 0;
+	eval(&f);
+	is_int(item("image unpacking: no Landlock ABI 2")->status, DOC_INFO,
+	       "no Landlock, a user+mount namespace works: info");
+	has(item("image unpacking: no Landlock")->what, "confined by a mount namespace");
+	f.ns[NSX_MNT].err_user = EPERM;
+	eval(&f);
+	is_int(item("image unpacking unconfined")->status, DOC_WARN, "no Landlock, no namespace: warn");
+	lines_ok("no Landlock, no namespace");
+	f.uid = 0;
+	f.ns[NSX_MNT].err_alone = 0;
+	eval(&f);
+	is_int(item("image unpacking: no Landlock")->status, DOC_INFO, "root: a mount namespace: info");
+}
+
 int
 main(void)
 {
 	t_healthy();
+	t_unpack();
 	t_old_kernels();
 	t_debian_sysctl();
 	t_max_zero();
