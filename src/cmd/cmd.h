@@ -113,6 +113,17 @@ int cmd_dashdash(int argc, char **argv);
 /* Print `help CMD` text (usage, description, options, examples). */
 void cmd_print_help(const struct nsx_cmd *cmd, FILE *out);
 
+/* libsmartcols tables whose cells hold strings other users control
+ * (src/cmd/out.c): set a cell with out_cell (a copy) or out_cell_take (s
+ * malloc'ed, owned by the table after), after the table's format (JSON,
+ * raw) is set; print with out_print, never with scols_print_table. NULL
+ * leaves the cell empty. Return 0, or -1 when out of memory. */
+struct libscols_table;
+struct libscols_line;
+int out_cell(struct libscols_table *tab, struct libscols_line *ln, size_t col, const char *s);
+int out_cell_take(struct libscols_table *tab, struct libscols_line *ln, size_t col, char *s);
+int out_print(struct libscols_table *tab);
+
 /* Print "nsx: CMD: ..." and return 1: the status of a failed command. */
 int cmd_fail(const struct nsx_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

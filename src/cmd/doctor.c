@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "container/rootfs.h"
+#include "util/safe.h"
 #include "util/xalloc.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -875,7 +876,9 @@ doctor_run(struct nsx_shell *sh, int argc, char **argv)
 		char line[512];
 
 		doctor_format(&items[i], line, sizeof(line));
-		puts(line);
+		/* it quotes what it read: a cgroup path, a sysctl's value */
+		safe_fputs(line, stdout);
+		putchar('\n');
 		fails += items[i].status == DOC_FAIL;
 	}
 	fflush(stdout);

@@ -26,6 +26,7 @@
 
 #include "lesson/lesson.h"
 #include "repl/repl.h"
+#include "util/safe.h"
 #include "util/xalloc.h"
 
 extern const struct nsx_cmd cmd_lesson;
@@ -186,8 +187,8 @@ load_current(struct lctx *c, bool quiet)
 	c->les = cache_load(c->prog.current_path, &err);
 	if (!c->les) {
 		if (!quiet)
-			fprintf(stderr, "nsx: lesson: the current lesson cannot be loaded: %s "
-				"(fix it, or start another)\n", err.msg);
+			nsx_warn("lesson", "the current lesson cannot be loaded: %s "
+				 "(fix it, or start another)", err.msg);
 		return -1;
 	}
 	c->lp = progress_lesson(&c->prog, c->les->name, c->les->nsteps);
@@ -489,8 +490,8 @@ sub_start(struct lctx *c, const char *arg)
 		return 1;
 	}
 	if (lesson_load(path, &l, &errs, &err) < 0) {
-		fprintf(stderr, "nsx: lesson: %s is broken: %s (%d error%s; 'lesson lint %s' lists them)\n",
-			path, errs.n ? errs.msg[0] : err.msg, errs.n, errs.n == 1 ? "" : "s", path);
+		nsx_warn("lesson", "%s is broken: %s (%d error%s; 'lesson lint %s' lists them)",
+			 path, errs.n ? errs.msg[0] : err.msg, errs.n, errs.n == 1 ? "" : "s", path);
 		lesson_errs_free(&errs);
 		free(path);
 		return 1;
@@ -573,7 +574,10 @@ sub_check(struct lctx *c)
 	}
 	c->lp->fails++;
 	save(c);
-	printf("%s%s Not yet:%s %s.\n", col(C_FAIL), mark_fail(), col(C_OFF), why);
+	/* why quotes live values: a hostname, an interface, a mount point */
+	printf("%s%s Not yet:%s ", col(C_FAIL), mark_fail(), col(C_OFF));
+	safe_fputs(why, stdout);
+	printf(".\n");
 	if (c->lp->hints[c->lp->step] < s->nhints)
 		printf("  'lesson hint' gives a hint (%d left).\n", s->nhints - c->lp->hints[c->lp->step]);
 	else
@@ -731,10 +735,14 @@ sub_reset(struct lctx *c)
 
 /* ---- report ---- */
 
+/* A field of another user's progress file, encoded (util/safe.h) then
+ * quoted as CSV wants. */
 static void
-csv_field(const char *s, bool last)
+csv_field(const char *raw, bool last)
 {
-	if (strpbrk(s, ",\"\n")) {
+	char *s = safe_encode(raw, 0), *f = s;
+
+	if (strpbrk(s, ",\"")) {
 		putchar('"');
 		for (; *s; s++) {
 			if (*s == '"')
@@ -745,6 +753,7 @@ csv_field(const char *s, bool last)
 	} else
 		fputs(s, stdout);
 	putchar(last ? '\n' : ',');
+	free(f);
 }
 
 static int
@@ -829,13 +838,13 @@ sub_report(struct lctx *c, int mode, int nfiles, char **files)
 				struct libscols_line *ln = scols_table_new_line(tab, NULL);
 
 				for (int k = 0; ln && k < ncols; k++)
-					scols_line_set_data(ln, (size_t)k, row[k]);
+					out_cell(tab, ln, (size_t)k, row[k]);
 			}
 		}
 		progress_free(&p);
 	}
 	if (tab) {
-		scols_print_table(tab);
+		out_print(tab);
 		scols_unref_table(tab);
 	}
 	return rc;
@@ -858,10 +867,15 @@ sub_lint(int n, char **files)
 		struct lesson l;
 
 		if (lesson_load(files[i], &l, &errs, &err) < 0) {
-			for (int k = 0; k < errs.n; k++)
-				fprintf(stderr, "%s\n", errs.msg[k]);
-			if (!errs.n)
-				fprintf(stderr, "%s\n", err.msg);
+			/* they quote the file: an instructor lints students' */
+			for (int k = 0; k < errs.n; k++) {
+				safe_fputs(errs.msg[k], stderr);
+				fputc('\n', stderr);
+			}
+			if (!errs.n) {
+				safe_fputs(err.msg, stderr);
+				fputc('\n', stderr);
+			}
 			lesson_errs_free(&errs);
 			bad = 1;
 			continue;
@@ -910,7 +924,7 @@ static int
 sub_verify_expect(struct lctx *c, const char *k, const char *want)
 {
 	int step = atoi(k) - 1, fd = verify_fd();
-	char why[512], line[700];
+	char why[512], enc[600], line[700];
 	struct lesson_env e;
 	int r;
 
@@ -918,7 +932,10 @@ sub_verify_expect(struct lctx *c, const char *k, const char *want)
 		return 1;
 	e = env_of(c);
 	r = lesson_check(&c->les->steps[step], &e, why, sizeof(why));
-	snprintf(line, sizeof(line), "%d %s %d %s\n", step + 1, want, r, r ? "-" : why);
+	/* encoded here, printed as it is by verify_child: one line whatever
+	 * the live values it quotes hold */
+	safe_encode_buf(why, strlen(why), enc, sizeof(enc), 0);
+	snprintf(line, sizeof(line), "%d %s %d %s\n", step + 1, want, r, r ? "-" : enc);
 	if (write(fd, line, strlen(line)) < 0)
 		return 1;
 	return 0;
@@ -1068,8 +1085,11 @@ print_log_tail(int log)
 		if (p[-1] == '\n' && p != buf + got && ++lines == 16)
 			break;
 	printf("        | what the session printed (last lines):\n");
-	for (char *s = strtok(p, "\n"); s; s = strtok(NULL, "\n"))
-		printf("        | %s\n", s);
+	for (char *s = strtok(p, "\n"); s; s = strtok(NULL, "\n")) {
+		fputs("        | ", stdout);
+		safe_fputs(s, stdout);
+		putchar('\n');
+	}
 }
 
 /* In a child of `lesson verify`: one lesson; 0 when it verified. */
@@ -1176,7 +1196,9 @@ sub_verify(struct lctx *c, const char *which)
 		int st;
 
 		if (lesson_load(paths[i], &l, &errs, &err) < 0) {
-			printf("FAILED  %s: %s\n", paths[i], errs.n ? errs.msg[0] : err.msg);
+			printf("FAILED  %s: ", paths[i]);
+			safe_fputs(errs.n ? errs.msg[0] : err.msg, stdout);
+			putchar('\n');
 			lesson_errs_free(&errs);
 			failed++;
 			continue;

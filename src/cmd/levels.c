@@ -34,9 +34,10 @@ levels_run(struct nsx_shell *sh, int argc, char **argv)
 		scols_line_refer_data(l, 1, xasprintf("%d", (int)lv->pid_start));
 		scols_line_refer_data(l, 2, xasprintf("%d", (int)lv->pid_inner));
 		scols_line_set_data(l, 3, d ? lv->what : "-");
-		scols_line_set_data(l, 4, d ? lv->cmd : "(nsx started)");
+		/* the command as typed: it may quote a name (enter, -h) */
+		out_cell(tab, l, 4, d ? lv->cmd : "(nsx started)");
 	}
-	scols_print_table(tab);
+	out_print(tab);
 	scols_unref_table(tab);
 	level_diff(sh, diff, sizeof(diff));
 	printf("differs from the start: %s\n", *diff ? diff : "nothing");

@@ -17,6 +17,7 @@
 
 #include "cmd/ls.h"
 #include "model/model.h"
+#include "util/safe.h"
 #include "util/xalloc.h"
 
 enum {
@@ -379,18 +380,24 @@ ns_uid(struct ls *ls, struct nsx_ns *ns, struct nsx_proc *p, uid_t *uid)
 	return 0;
 }
 
+/* The nsfs mount points, one a line (or comma-separated): in a human
+ * table each encoded on its own (a path's own newline is no separator),
+ * so fill_line does not encode the cell again. */
 static char *
 nsfs_paths(struct ls *ls, const struct nsx_ns *ns)
 {
 	char sep = ls->nowrap ? ',' : '\n';
+	bool enc = !ls->json && !ls->raw;
 	char *s = NULL;
 
 	for (const struct nsx_holder *h = ns->holders; h; h = h->next) {
-		char *t;
+		char *t, *p;
 
 		if (h->kind != HOLD_MOUNT || h->mntns != ls->m.self_mntns)
 			continue;
-		t = s ? xasprintf("%s%c%s", s, sep, h->path) : xstrdup(h->path);
+		p = enc ? safe_encode(h->path, 0) : xstrdup(h->path);
+		t = s ? xasprintf("%s%c%s", s, sep, p) : xstrdup(p);
+		free(p);
 		free(s);
 		s = t;
 	}
@@ -467,16 +474,25 @@ cell(struct ls *ls, int col, struct nsx_ns *ns, struct nsx_proc *p)
 	return NULL;
 }
 
+/* Every cell through out_cell_take: COMMAND, PATH, NSFS and HELDBY are
+ * what other users name (process names, mount points). */
 static int
-fill_line(struct ls *ls, struct libscols_line *line, struct nsx_ns *ns, struct nsx_proc *p)
+fill_line(struct ls *ls, struct libscols_table *tab, struct libscols_line *line,
+	  struct nsx_ns *ns, struct nsx_proc *p)
 {
 	for (size_t i = 0; i < ls->ncols; i++) {
 		char *s = cell(ls, ls->cols[i], ns, p);
+		int rc;
 
-		if (s && scols_line_refer_data(line, i, s) != 0) {
-			free(s);
+		if (ls->cols[i] == COL_NSFS && s) {
+			/* encoded path by path already (nsfs_paths) */
+			rc = scols_line_refer_data(line, i, s);
+			if (rc)
+				free(s);
+		} else
+			rc = out_cell_take(tab, line, i, s);
+		if (rc)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -611,7 +627,7 @@ add_ns_row(struct ls *ls, struct libscols_table *tab, struct nsx_ns *ns, int dep
 			parent = ls->proc_line[pproc - ls->m.procs];
 	}
 	line = scols_table_new_line(tab, parent);
-	if (!line || fill_line(ls, line, ns, p) < 0)
+	if (!line || fill_line(ls, tab, line, ns, p) < 0)
 		return -1;
 	ls->ns_line[idx] = line;
 	if (p)
@@ -652,7 +668,7 @@ add_proc_row(struct ls *ls, struct libscols_table *tab, struct nsx_ns *ns, struc
 		}
 	}
 	line = scols_table_new_line(tab, parent);
-	if (!line || fill_line(ls, line, ns, p) < 0)
+	if (!line || fill_line(ls, tab, line, ns, p) < 0)
 		return -1;
 	ls->proc_line[idx] = line;
 	return 0;
@@ -807,7 +823,7 @@ ls_output(struct ls *ls)
 		return cmd_fail(&cmd_ls, "cannot create the output table");
 	rc = ns ? show_processes(ls, tab, ns) : show_namespaces(ls, tab);
 	if (rc == 0)
-		scols_print_table(tab);
+		out_print(tab);
 	scols_unref_table(tab);
 	fflush(stdout);
 	if (rc < 0)
@@ -815,8 +831,8 @@ ls_output(struct ls *ls)
 	if (ns && !ns->nprocs) {
 		char *held = model_ns_held(&ls->m, ns);
 
-		fprintf(stderr, "nsx: ls: no process is in %s:[%lu]; it is held by: %s\n",
-			nstype_table[ns->type].name, ns->ino, held);
+		nsx_warn("ls", "no process is in %s:[%lu]; it is held by: %s",
+			 nstype_table[ns->type].name, ns->ino, held);
 		free(held);
 	}
 	print_notes(ls);

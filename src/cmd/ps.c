@@ -35,21 +35,24 @@ ps_age(time_t created, char *buf, size_t n)
 		snprintf(buf, n, "%ldh", s / 3600);
 }
 
+/* A record's fields are read back from a file: each through out_cell. */
 static void
 ps_row(struct libscols_table *tb, const struct ctr_state *s)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, NULL);
 	char pid[16], age[32];
 
+	if (!ln)
+		return;
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
 	ps_age(s->created, age, sizeof(age));
-	scols_line_set_data(ln, 0, s->name);
-	scols_line_set_data(ln, 1, pid);
-	scols_line_set_data(ln, 2, age);
-	scols_line_set_data(ln, 3, s->source);
-	scols_line_set_data(ln, 4, s->ns);
-	scols_line_set_data(ln, 5, s->limits[0] ? s->limits : "-");
-	scols_line_set_data(ln, 6, s->net);
+	out_cell(tb, ln, 0, s->name);
+	out_cell(tb, ln, 1, pid);
+	out_cell(tb, ln, 2, age);
+	out_cell(tb, ln, 3, s->source);
+	out_cell(tb, ln, 4, s->ns);
+	out_cell(tb, ln, 5, s->limits[0] ? s->limits : "-");
+	out_cell(tb, ln, 6, s->net);
 }
 
 static int
@@ -92,7 +95,7 @@ ps_run(struct nsx_shell *sh, int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		ps_row(tb, &v[i]);
 	if (n || json)
-		scols_print_table(tb);
+		out_print(tb);
 	else if (sh->interactive || !nohead)
 		puts("no nsx containers are running (start one with 'run')");
 	scols_unref_table(tb);

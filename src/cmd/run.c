@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "container/plan.h"
+#include "util/safe.h"
 #include "util/xalloc.h"
 
 enum {
@@ -157,13 +158,17 @@ run_print_plan(const struct plan *p)
 {
 	static const char *const who[] = { "nsx", "init", "cmd" };
 
-	printf("plan for container '%s' on %s (--dry-run: nothing is run)\n", p->name, p->source);
+	/* paths in it may be files other users named (--image ~student/x.tar) */
+	printf("plan for container '%s' on ", p->name);
+	safe_fputs(p->source, stdout);
+	printf(" (--dry-run: nothing is run)\n");
 	printf("  #  %-11s %-4s  %s\n", "STEP", "WHO", "WHAT, and why");
 	for (int i = 0; i < p->nsteps; i++) {
 		const struct plan_step *s = &p->steps[i];
 
-		printf(" %2d  %-11s %-4s  %s\n", i + 1, s->name, who[s->where], s->what);
-		printf("     %-11s %-4s    why: %s\n", "", "", s->why);
+		printf(" %2d  %-11s %-4s  ", i + 1, s->name, who[s->where]);
+		safe_fputs(s->what, stdout);
+		printf("\n     %-11s %-4s    why: %s\n", "", "", s->why);
 	}
 }
 

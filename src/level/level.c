@@ -66,7 +66,7 @@ child_fail(int fd, int errnum, const char *fmt, ...)
 	va_end(ap);
 	if (fd < 0) {
 		/* level_exec: this process was to become CMD; it says why not */
-		fprintf(stderr, "nsx: %s: %s\n", direct_who, m.text);
+		nsx_warn(direct_who, "%s", m.text);
 		_exit(1);
 	}
 	if (write(fd, &m, sizeof(m)) < 0)

@@ -15,6 +15,7 @@
 #include "cmd/ls.h"
 #include "lesson/lesson.h"
 #include "model/model.h"
+#include "util/safe.h"
 #include "util/xalloc.h"
 
 /* The candidates of the current completion, filled before readline asks. */
@@ -179,7 +180,7 @@ show_pid_matches(char **matches, int n, int maxlen)
 	per_row = cols / COLW > 0 ? cols / COLW : 1;
 	rl_crlf();
 	for (int i = 1; i <= n; i++) {
-		char path[64], comm[64] = "";
+		char path[64], comm[64] = "", enc[4 * sizeof(comm)];
 		FILE *f;
 
 		snprintf(path, sizeof(path), "/proc/%s/comm", matches[i]);
@@ -188,10 +189,13 @@ show_pid_matches(char **matches, int n, int maxlen)
 				comm[strcspn(comm, "\n")] = '\0';
 			fclose(f);
 		}
+		/* any user names their processes: escapes in a comm must
+		 * not reach the terminal */
+		safe_encode_buf(comm, strlen(comm), enc, sizeof(enc), 0);
 		if (i % per_row == 0 || i == n)
-			fprintf(rl_outstream, "%7s %.15s\n", matches[i], comm);
+			fprintf(rl_outstream, "%7s %.15s\n", matches[i], enc);
 		else
-			fprintf(rl_outstream, "%7s %-15.15s  ", matches[i], comm);
+			fprintf(rl_outstream, "%7s %-15.15s  ", matches[i], enc);
 	}
 	rl_forced_update_display();
 }

@@ -18,6 +18,7 @@
 #include "cmd/lesson.h"
 #include "repl/exec.h"
 #include "repl/split.h"
+#include "util/safe.h"
 #include "util/xalloc.h"
 
 int
@@ -189,15 +190,19 @@ static char *
 prompt_make(const struct nsx_shell *sh)
 {
 	const char *sigil = geteuid() == 0 ? "#" : "$";
-	char where[160] = "", status[16] = "";
+	char where[400] = "", status[16] = "";
 
 	if (sh->depth > 0) {
-		char diff[64], host[65] = "";
+		char diff[64], host[65] = "", enc[4 * sizeof(host)];
 
-		/* nsx[2 uts,pid box]: depth, what differs from the start, hostname */
+		/* nsx[2 uts,pid box]: depth, what differs from the start, hostname.
+		 * Whoever made the UTS namespace named it (a student, for root
+		 * entering theirs): its escapes must not reach the terminal, nor
+		 * readline's \001 \002 markers its idea of the prompt's width. */
 		level_diff(sh, diff, sizeof(diff));
 		gethostname(host, sizeof(host) - 1);
-		snprintf(where, sizeof(where), "[%d%s%s %s]", sh->depth, *diff ? " " : "", diff, host);
+		safe_encode_buf(host, strlen(host), enc, sizeof(enc), 0);
+		snprintf(where, sizeof(where), "[%d%s%s %s]", sh->depth, *diff ? " " : "", diff, enc);
 	}
 	if (sh->status)
 		snprintf(status, sizeof(status), " (%d)", sh->status);

@@ -15,11 +15,15 @@ struct nsx_err {
 int nsx_error(struct nsx_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Print "nsx: <who>: <msg>" on stderr. */
+/* Print "nsx: <who>: <msg>" on stderr. A message may quote a string
+ * another user controls: it is printed through safe_fputs (util/safe.h). */
 void nsx_err_print(const char *who, const struct nsx_err *err);
 
-/* Print a formatted one-line error "nsx: <who>: ..." on stderr. */
+/* Print a formatted one-line error "nsx: <who>: ..." on stderr, safe as
+ * nsx_err_print, after what stdout holds. */
 void nsx_warn(const char *who, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void nsx_vwarn(const char *who, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 #endif

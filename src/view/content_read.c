@@ -18,6 +18,7 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
+#include "util/safe.h"
 #include "util/xalloc.h"
 
 #define MOUNTS_MAX 200
@@ -109,17 +110,14 @@ ct_link_ino(const struct nsx_model *m, const char *path, int want_type)
 }
 
 /* mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134
- * backslash) undone in place; control characters then shown as '?', as
- * the lines go to a terminal. */
+ * backslash) undone in place: the path as it is, which frame_put shows
+ * safe (a tab as \x09, as ls shows it). */
 static void
 unescape(char *s)
 {
 	size_t len = strlen(s);
 
 	mountinfo_unescape(s, len, s, len + 1);
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
 }
 
 /* ---- detail lines ---- */
@@ -315,13 +313,28 @@ mnt_glance(const struct nsx_model *m, const struct nsx_ns *ns, char *buf, size_t
 	fclose(f);
 }
 
+/* The columns the frame gives s: escapes included (frame_put). */
+static int
+shown_len(const char *s)
+{
+	return (int)safe_encode_buf(s, strlen(s), NULL, 0, SAFE_ASCII);
+}
+
 static int
 wider(int w, const char *s, int cap)
 {
-	int len = (int)strlen(s);
+	int len = shown_len(s);
 
 	/* columns, but a long path must not push the others off screen */
 	return len > w ? (len > cap ? cap : len) : w;
+}
+
+static int
+pad(int w, const char *s)
+{
+	int len = shown_len(s);
+
+	return len < w ? w - len : 0;
 }
 
 static void
@@ -354,8 +367,10 @@ mnt_detail(const struct nsx_model *m, const struct nsx_ns *ns, struct ct_lines *
 	fclose(f);
 	ct_lines_add(out, "mounts: %zu", total);
 	for (size_t i = 0; i < nv; i++) {
-		ct_lines_add(out, "%-*s  %-*s  %-*s  %s", wp, v[i].point, wt, v[i].type, ws, v[i].source,
-			  v[i].prop);
+		/* padded by hand: %-*s counts bytes, the frame its escapes */
+		ct_lines_add(out, "%s%*s  %s%*s  %s%*s  %s", v[i].point, pad(wp, v[i].point), "",
+			     v[i].type, pad(wt, v[i].type), "", v[i].source, pad(ws, v[i].source), "",
+			     v[i].prop);
 		free(v[i].point);
 		free(v[i].type);
 		free(v[i].source);

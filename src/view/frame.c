@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/safe.h"
 #include "util/xalloc.h"
 
 int
@@ -39,19 +40,23 @@ int
 frame_put(struct frame *f, int x, int y, enum frame_attr a, const char *s, int maxw)
 {
 	int end = maxw > 0 && x + maxw < f->w ? x + maxw : f->w;
+	char *enc = NULL;
 
 	if (y < 0 || y >= f->h)
 		return x;
+	/* one byte, one column: a tab, an escape or UTF-8 would break the
+	 * grid, and names other users chose (processes, hostnames, mount
+	 * points) could tell the terminal anything: all but printable
+	 * ASCII shows as \xHH, as ls shows it */
+	if (!safe_is_plain(s))
+		s = enc = safe_encode(s, SAFE_ASCII);
 	for (; *s && x < end; s++, x++) {
-		unsigned char c = (unsigned char)*s;
-
 		if (x < 0)
 			continue;
-		/* one byte, one column: a tab, an escape or UTF-8 would
-		 * break the grid (and a terminal could be told anything) */
-		f->ch[y * f->w + x] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		f->ch[y * f->w + x] = *s;
 		f->at[y * f->w + x] = (unsigned char)a;
 	}
+	free(enc);
 	return x;
 }
 

@@ -1,7 +1,8 @@
 /* A frame: what one screen of the viewer shows, as lines of cells with a
  * semantic colour each. ncurses draws it; `view --once` prints it as plain
  * text or with ANSI colours; the tests compare it with golden files. One
- * byte is one column: frames hold ASCII (anything else becomes '?'). */
+ * byte is one column: frames hold printable ASCII, anything else is
+ * encoded as \xHH (util/safe.h) when it is put. */
 #ifndef NSX_VIEW_FRAME_H
 #define NSX_VIEW_FRAME_H
 

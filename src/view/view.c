@@ -19,6 +19,7 @@
 
 #include "model/model.h"
 #include "repl/repl.h"
+#include "util/safe.h"
 #include "util/xalloc.h"
 #include "view/content.h"
 #include "view/frame.h"
@@ -495,7 +496,8 @@ draw_cols(struct frame *f, int y, const struct col *cols, int ncols, char cell[]
 
 	for (int i = 0; i < ncols && x < f->w; i++) {
 		int w = cols[i].width ? cols[i].width : rest;
-		int len = (int)strlen(cell[i]);
+		/* as frame_put will show it */
+		int len = (int)safe_encode_buf(cell[i], strlen(cell[i]), NULL, 0, SAFE_ASCII);
 
 		if (cols[i].min_w > f->w)
 			continue;

@@ -11,7 +11,7 @@ T=$(mktemp -d /tmp/nsx-view.XXXXXX)
 on_exit "rm -rf '$T'"
 mkdir -p "$G"
 
-for fx in proc-basic proc-held proc-view; do
+for fx in proc-basic proc-held proc-view proc-hostile; do
 	[ -d "$TOP/tests/fixtures/$fx" ] || continue
 	for scr in namespaces tree processes detail; do
 		for size in 80x24 160x50; do

@@ -272,7 +272,7 @@ view_details(const struct nsx_model *m)
 		{ 4026535001ul, "/ overlay overlay private,slave" },
 		{ 4026535001ul, "/data dir ext4 /dev/vda1 private" },
 		{ 4026535502ul, "/tmp tmpfs none private,unbindable" },
-		{ 4026535502ul, "/mnt/tab?and\\slash tmpfs my src shared,slave" },
+		{ 4026535502ul, "/mnt/tab\tand\\slash tmpfs my src shared,slave" },
 		/* user */
 		{ 4026535501ul, "uid map: 0->1000 (1)" },
 		{ 4026535501ul, "gid map: 0->1000 (1)" },
