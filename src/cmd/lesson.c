@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "lesson/lesson.h"
+#include "model/model.h"
 #include "repl/repl.h"
 #include "util/xalloc.h"
 
@@ -97,7 +98,7 @@ session_start(const struct nsx_shell *sh)
 static bool
 session_alive(const struct nsx_shell *sh, const struct lesson_ref *r)
 {
-	unsigned long long t = lesson_starttime(sh->start_procfd, (pid_t)r->session, NULL);
+	unsigned long long t = proc_starttime(sh->start_procfd, (pid_t)r->session, NULL);
 	long long sec = 0, nsec = 0, off = 0;
 	char clock[32];
 	FILE *f;

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,9 +29,6 @@
 #endif
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
 #endif
 
 #define CG_PREFIX "nsx-"
@@ -896,7 +892,7 @@ cg_kill_here(int dfd)
 			for (size_t j = 0; j < nb && !listed; j++)
 				listed = b[j] == a[i];
 			if (listed && pfd[i] >= 0)
-				syscall(SYS_pidfd_send_signal, pfd[i], SIGKILL, NULL, 0);
+				sys_pidfd_send_signal(pfd[i], SIGKILL);
 			else if (listed && pfd[i] == -ENOSYS)	/* before Linux 5.3 */
 				kill(a[i], SIGKILL);
 		}

@@ -137,9 +137,6 @@ const struct lesson_pred_info *lesson_pred(int i);	/* NULL past the end */
 /* Start it (a child of this process, ended with it). */
 int mystery_spawn(struct lesson_mystery *m, struct nsx_err *err);
 bool mystery_alive(const struct lesson_mystery *m);
-/* starttime of pid (0 when it is gone), through procfd (< 0: /proc), and
- * its state letter ('Z' for a zombie) into *state when not NULL */
-unsigned long long lesson_starttime(int procfd, pid_t pid, char *state);
 void mystery_stop(const struct lesson_mystery *m);
 
 /* ---- progress (progress.c) ---- */
