@@ -412,8 +412,8 @@ plan_payload_steps(struct plan *p)
 	size_t len = 0;
 
 	plan_add(p, ST_SESSION, "setsid(); on a terminal, a new pty of the container's devpts, relayed by nsx");
-	plan_add(p, ST_CAPS, "Docker's default set minus mknod (13 capabilities), bounding set too; "
-		 "inheritable, ambient empty");
+	plan_add(p, ST_CAPS, "Docker's default set minus mknod (%d capabilities), bounding set too; "
+		 "inheritable, ambient empty", confine_ncaps(&p->confine));
 	plan_add(p, ST_NNP, "prctl(PR_SET_NO_NEW_PRIVS)");
 	plan_add(p, ST_FDS, "close every fd but 0 1 2; the working directory must be the container's /");
 	plan_add(p, ST_SECCOMP, "deny keyctl bpf perf_event_open userfaultfd kexec modules reboot swap, "
@@ -430,6 +430,7 @@ plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err)
 	memset(p, 0, sizeof(*p));
 	p->o = *o;
 	p->rootfd = -1;
+	confine_default(&p->confine);
 	if (o->name) {
 		if (state_check_name(o->name, err) < 0)
 			return -1;
