@@ -959,6 +959,47 @@ cg_is_ours(const char *dir, int fd)
 	       (sf.f_type == CGROUP2_SUPER_MAGIC || sf.f_type == CGROUP_SUPER_MAGIC);
 }
 
+/* The fds of cg_enter_open, closed: on its failure, the first n. */
+static void
+cg_enter_close(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+int
+cg_enter_open(const struct nsx_cgroup *cg, int fds[CG_MAXDIRS], struct nsx_err *err)
+{
+	for (int i = 0; i < cg->ndirs; i++) {
+		int dfd = open(cg->dir[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e;
+
+		if (dfd >= 0 && !cg_is_ours(cg->dir[i], dfd)) {
+			close(dfd);
+			cg_enter_close(fds, i);
+			return nsx_error(err, EINVAL, "%s: not an nsx cgroup (refusing to join it)", cg->dir[i]);
+		}
+		fds[i] = dfd < 0 ? -1 : openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		if (fds[i] < 0) {
+			cg_enter_close(fds, i);
+			return nsx_error(err, e, "the container's cgroup %s: %s", cg->dir[i], strerror(e));
+		}
+	}
+	return 0;
+}
+
+int
+cg_enter(const int *fds, int n, struct nsx_err *err)
+{
+	for (int i = 0; i < n; i++)
+		/* "0": the writer itself, whatever its PID is in the file's eyes */
+		if (write(fds[i], "0", 1) != 1)
+			return nsx_error(err, errno, "joining the container's cgroup: %s", strerror(errno));
+	return 0;
+}
+
 static int
 cg_remove(const char *dir, bool v2, struct nsx_err *err)
 {
