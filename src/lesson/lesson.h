@@ -111,7 +111,14 @@ struct lesson_env {
 	const struct lesson_ref *ref;
 	const struct lesson_mystery *mystery;	/* NULL when none */
 	int ref_mountinfo;	/* fd of the start's mountinfo, or -1 */
+	/* the nsx container whose namespaces this level is in without its
+	 * confinement (enter --unconfined), or NULL: `sh` checks do not run
+	 * there (check.c, p_sh) */
+	const char *unconfined_ctr;
 };
+
+/* Why no `sh` check or cleanup line runs in e's level (NULL: they do). */
+const char *lesson_no_programs(const struct lesson_env *e, char *buf, size_t n);
 
 /* Capture the current level as the reference. */
 int lesson_ref_capture(struct lesson_ref *r, int procfd, pid_t pid, int depth, long session,
