@@ -28,10 +28,12 @@ live_ident(pid_t pid, struct ctr_state *s)
 
 	snprintf(p, sizeof(p), "%d", (int)pid);
 	s->pid_start = proc_starttime(-1, pid, NULL);
+	/* 0 where it cannot be read: a normal user may not read the links of
+	 * a container's init, which is not dumpable (its start time, yes) */
 	s->pidns = ns_ino(p, "pid");
 	/* 0 before Linux 5.6: then all read start times in the one there is */
 	s->timens = ns_ino("self", "time");
-	if (!s->pid_start || !s->pidns) {
+	if (!s->pid_start) {
 		errno = ESRCH;
 		return -1;
 	}
@@ -45,11 +47,13 @@ live_is(pid_t pid, const void *arg)
 	const struct ctr_state *s = arg;
 	struct ctr_state now;
 
-	if (live_ident(pid, &now) < 0 || now.pidns != s->pidns)
+	if (live_ident(pid, &now) < 0)
 		return false;
 	/* a time namespace moves start times by its boottime offset: they
-	 * compare only when read in the same one (else the pid namespace,
-	 * created with the process, is the check) */
+	 * compare only when read in the same one; the pid namespace, created
+	 * with the process, where it can be read. One of them at least. */
+	if (now.pidns ? now.pidns != s->pidns : now.timens != s->timens)
+		return false;
 	return now.timens != s->timens || now.pid_start == s->pid_start;
 }
 

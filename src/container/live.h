@@ -13,14 +13,15 @@
 #include "util/err.h"
 
 /* What tells pid from a later process with its PID: its start time, the
- * time namespace we read that in, its pid namespace; into s (pid_start,
- * timens, pidns). For run, after clone. -1 and errno when pid is gone. */
+ * time namespace we read that in, its pid namespace (0 when we may not
+ * read it); into s (pid_start, timens, pidns). For run, after clone. -1
+ * and errno when pid is gone. */
 int live_ident(pid_t pid, struct ctr_state *s);
 
 /* A pidfd for s->pid, checked to be the first process of the container s
- * records (its pid namespace, and its start time when read in the same
- * time namespace as run's): -1 with err, one line, when it is gone or it
- * is another process now. */
+ * records (its pid namespace where we may read it, and its start time
+ * when read in the same time namespace as run's; one of them at least):
+ * -1 with err, one line, when it is gone or it is another process now. */
 int live_pidfd(const struct ctr_state *s, struct nsx_err *err);
 
 /* Of this user's running containers, the one whose mount or pid namespace
