@@ -376,8 +376,15 @@ enter_confine(const struct level_req *r, int sock)
 static int
 first_step(const struct level_req *r, struct nsx_err *err)
 {
-	if (r->enter)
-		return enter_all(r, err);
+	if (r->enter) {
+		if (enter_all(r, err) < 0)
+			return -1;
+		/* credentials of a user namespace entered make a process
+		 * dumpable again where fs.suid_dumpable is 1 (commit_creds) */
+		if (r->ctr)
+			prctl(PR_SET_DUMPABLE, 0);
+		return 0;
+	}
 	if (unshare(r->flags) < 0)
 		return nsx_error(err, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
 	return 0;
