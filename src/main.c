@@ -49,7 +49,7 @@ shell_init(struct nsx_shell *sh)
 	if (sh->start_procfd >= 0)
 		proc_ns_inodes(sh->start_procfd, getpid(), sh->start_ns, &err);
 	sh->levels[0].pid_start = sh->levels[0].pid_inner = getpid();
-	sh->session_start = lesson_starttime(sh->start_procfd, getpid(), NULL);
+	sh->session_start = proc_starttime(sh->start_procfd, getpid(), NULL);
 	shared = mmap(NULL, (LEVEL_MAX + 2) * sizeof(size_t), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	sh->linepos = shared == MAP_FAILED ? NULL : shared;

@@ -14,27 +14,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container/live.h"
 #include "container/state.h"
 #include "model/model.h"
 #include "repl/repl.h"
 #include "sys/sys.h"
 #include "util/xalloc.h"
 
-enum { OPT_ROOT = 256, OPT_WD };
+enum { OPT_ROOT = 256, OPT_WD, OPT_UNCONFINED };
 
 static const struct nsx_opt enter_opts[] = {
 	{ "root", OPT_ROOT, ARG_NONE, NULL, COMP_NONE,
 	  "take the target's root directory too (nsenter -r)" },
 	{ "wd", OPT_WD, ARG_NONE, NULL, COMP_NONE,
 	  "take the target's working directory too (nsenter -w)" },
+	{ "unconfined", OPT_UNCONFINED, ARG_NONE, NULL, COMP_NONE,
+	  "into a container: keep all your privileges (its programs get them too)" },
 	{ NULL, 0, 0, NULL, 0, NULL },
 };
 
 struct target {
 	pid_t pid;		/* a process, or 0 */
+	int pidfd;		/* its pidfd (from before its namespaces were read), or -1 */
 	int fd;			/* a namespace fd (file or inode target), or -1 */
 	int type;		/* its type */
 	char name[PATH_MAX + 32];
+	unsigned long ino[NSX_NTYPES];	/* its namespaces (of a file: its one) */
+	bool ctr;		/* an nsx container's (by name, or recognised: live_find) */
+	struct ctr_state st;	/* then its record */
 };
 
 extern const struct nsx_cmd cmd_enter;
@@ -96,7 +103,8 @@ target_parse(struct target *tg, const char *arg)
 	char *end;
 	unsigned long v;
 
-	tg->pid = 0;
+	memset(tg, 0, sizeof(*tg));
+	tg->pidfd = -1;
 	tg->fd = -1;
 	errno = 0;
 	v = strtoul(arg, &end, 10);
@@ -107,17 +115,23 @@ target_parse(struct target *tg, const char *arg)
 		if (v == 0)
 			return cmd_fail(&cmd_enter, "invalid PID '0'");
 		tg->pid = (pid_t)v;
+		/* pinned before its namespaces are read: what is entered is
+		 * the process they were read from, or nothing */
+		tg->pidfd = sys_pidfd_open(tg->pid, 0);
 		snprintf(tg->name, sizeof(tg->name), "%lu", v);
 		return 0;
 	}
 	if (!strchr(arg, '/')) {
 		char path[PATH_MAX];
-		struct ctr_state st;
 		struct nsx_err err;
 
-		/* `enter web` for a container of `run --name web` */
-		if (state_read(arg, &st, &err) == 0) {
-			tg->pid = st.pid;
+		/* `enter web` for a container of `run --name web`: its first
+		 * process pinned, then checked to be the one run recorded */
+		if (state_read(arg, &tg->st, &err) == 0) {
+			if ((tg->pidfd = live_pidfd(&tg->st, &err)) < 0)
+				return cmd_fail(&cmd_enter, "%s", err.msg);
+			tg->pid = tg->st.pid;
+			tg->ctr = true;
 			snprintf(tg->name, sizeof(tg->name), "%s", arg);
 			return 0;
 		}
@@ -159,13 +173,15 @@ check_pid(pid_t pid, unsigned long ino[NSX_NTYPES])
 }
 
 static int
-plan_pid(struct nsx_shell *sh, struct level_req *r, const struct target *tg, unsigned types)
+plan_pid(struct nsx_shell *sh, struct level_req *r, struct target *tg, unsigned types)
 {
-	unsigned long ino[NSX_NTYPES], self[NSX_NTYPES];
+	unsigned long *ino = tg->ino, self[NSX_NTYPES];
 	bool explicit = types != 0;
 
 	if (check_pid(tg->pid, ino))
 		return 1;
+	if (tg->pidfd >= 0 && sys_pidfd_exited(tg->pidfd) != 0)
+		return cmd_fail(&cmd_enter, "process %d has ended", (int)tg->pid);
 	if (level_self_ns(sh, self) < 0)
 		return cmd_fail(&cmd_enter, "cannot read this shell's namespaces");
 	for (int t = 0; t < NSX_NTYPES; t++) {
@@ -190,7 +206,6 @@ plan_pid(struct nsx_shell *sh, struct level_req *r, const struct target *tg, uns
 		return cmd_fail(&cmd_enter, "process %d is in the same namespaces as this shell already",
 				(int)tg->pid);
 	r->target_pid = tg->pid;
-	r->pidfd = sys_pidfd_open(tg->pid, 0);
 	if (r->pidfd < 0) {
 		/* before Linux 5.8: one fd per type */
 		for (int t = 0; t < NSX_NTYPES; t++) {
@@ -223,6 +238,41 @@ plan_file(struct nsx_shell *sh, const struct target *tg, unsigned types)
 		return cmd_fail(&cmd_enter, "you are already in user namespace %lu", ino);
 	return cmd_fail(&cmd_enter, "this shell is in %s namespace %lu already", nstype_table[tg->type].name,
 			ino);
+}
+
+/* An nsx container's namespaces are entered: by its name, or by a PID,
+ * file or inode into its mount namespace (its programs) or its pid
+ * namespace (where its processes see the level's). The level then takes
+ * on the container's confinement, as `runc exec` does, unless
+ * --unconfined: its programs would run with all of this shell's
+ * privileges, and (as root) lesson checks would run them as root too. */
+static int
+plan_container(struct level_req *r, struct target *tg, bool unconfined)
+{
+	unsigned long ino[NSX_NTYPES] = { 0 };
+	struct nsx_err err;
+	int found = 0;
+
+	for (int t = 0; t < NSX_NTYPES && !tg->ctr; t++)
+		if ((t == NSX_MNT || t == NSX_PID) && (r->enter_flags & nstype_table[t].clone_flag))
+			ino[t] = tg->ino[t];
+	if (!tg->ctr && (ino[NSX_MNT] || ino[NSX_PID]) && (found = live_find(ino, &tg->st, &err)) < 0)
+		return cmd_fail(&cmd_enter, "%s", err.msg);
+	tg->ctr |= found;
+	if (!tg->ctr)
+		return 0;
+	r->ctr = tg->st.name;
+	if (unconfined) {
+		nsx_warn("enter", "--unconfined: the programs of container '%s' run here with all your "
+			 "privileges (no capability drop, no seccomp filter, outside its cgroup)", r->ctr);
+		return 0;
+	}
+	r->confined = true;
+	r->confine = tg->st.confine;
+	if (cg_enter_open(&tg->st.cg, r->cgfd, &err) < 0)
+		return cmd_fail(&cmd_enter, "%s", err.msg);
+	r->ncg = tg->st.cg.ndirs;
+	return 0;
 }
 
 static int
@@ -334,6 +384,12 @@ enter_go(struct nsx_shell *sh, struct level_req *r, int argc, char **argv, int c
 	}
 	if (cmd_at < argc)
 		repl_become(sh, argv + cmd_at);
+	if (r->confined)
+		/* the level's first line: where it is, and held to what */
+		printf("Level %d: in container '%s', confined as its own processes are (%d capabilities%s%s%s); "
+		       "'levels' shows it, 'exit' comes back.\n", sh->depth, r->ctr,
+		       confine_ncaps(&r->confine), r->confine.nnp ? ", no_new_privs" : "",
+		       r->confine.seccomp ? ", seccomp filter" : "", r->ncg ? ", its cgroup" : "");
 	return 0;
 }
 
@@ -343,7 +399,7 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 	struct level_req r = { .pidfd = -1, .root_fd = -1, .wd_fd = -1, .enter = true };
 	struct cmd_getopt g = { 0 };
 	struct target tg;
-	bool root = false, wd = false;
+	bool root = false, wd = false, unconfined = false;
 	unsigned types = 0;
 	int c, nargs, i;
 
@@ -360,6 +416,8 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 			root = true;
 		else if (c == OPT_WD)
 			wd = true;
+		else if (c == OPT_UNCONFINED)
+			unconfined = true;
 		else
 			return 1;
 	}
@@ -374,6 +432,7 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 	}
 	if (target_parse(&tg, argv[g.optind]))
 		return 1;
+	r.pidfd = tg.pidfd;
 	if (tg.fd >= 0) {
 		if (plan_file(sh, &tg, types)) {
 			close(tg.fd);
@@ -381,13 +440,14 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 		}
 		r.nsfd[tg.type] = tg.fd;
 		r.enter_flags = nstype_table[tg.type].clone_flag;
+		tg.ino[tg.type] = sys_fd_ino(tg.fd);
 	} else if (plan_pid(sh, &r, &tg, types)) {
 		level_req_close(&r);
 		return 1;
 	}
 	/* nsenter: user namespace first when we gain rights there, else last */
 	r.user_first = geteuid() != 0;
-	if (plan_dirs(&r, &tg, root, wd)) {
+	if (plan_dirs(&r, &tg, root, wd) || plan_container(&r, &tg, unconfined)) {
 		level_req_close(&r);
 		return 1;
 	}
@@ -398,7 +458,7 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 const struct nsx_cmd cmd_enter = {
 	.name = "enter",
 	.summary = "step into the namespaces of a process or a namespace file (a new level)",
-	.usage = "enter [--root] [--wd] TARGET [TYPE...] [-- CMD [ARG...]]",
+	.usage = "enter [--root] [--wd] [--unconfined] TARGET [TYPE...] [-- CMD [ARG...]]",
 	.help =
 	"TARGET is a PID, a container's name (see 'nsx ps'), a namespace file\n"
 	"(/proc/PID/ns/TYPE, a bind-mounted one, /run/netns/NAME or just NAME),\n"
@@ -406,11 +466,22 @@ const struct nsx_cmd cmd_enter = {
 	"For a PID the default is every type in which it differs from this shell.\n"
 	"The shell forks and the new level setns()s into them; `exit` comes back.\n"
 	"\n"
+	"Into a container you started with 'run' (by its name, or a PID, file or\n"
+	"inode in its mount or pid namespace), the level is confined as its own\n"
+	"processes are, as `runc exec` does: its capabilities, no_new_privs, its\n"
+	"seccomp filter and its cgroup (limits included), not dumpable; what runs\n"
+	"there gets fds 0-2 only. The programs there are the container's, which\n"
+	"nobody should run with all of root's privileges: --unconfined does, and\n"
+	"says so. The container's PID is pinned and checked first: a PID reused\n"
+	"by another process is refused, never entered.\n"
+	"\n"
 	"Examples:\n"
 	"  enter 1234                every namespace of 1234 that differs from ours\n"
 	"  enter 1234 net uts        only its network and UTS namespaces\n"
 	"  enter --root --wd 1234    also its root and working directory\n"
 	"  enter /run/netns/blue     a namespace made by `ip netns add blue`\n"
+	"  enter web                 the container of `run --name web`, confined\n"
+	"  enter --unconfined web    the same with all your privileges (beware)\n"
 	"  enter 4026532288 -- ip a  run one command in a namespace, by inode\n",
 	.opts = enter_opts,
 	.args = COMP_PID,

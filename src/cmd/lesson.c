@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "lesson/lesson.h"
+#include "model/model.h"
 #include "repl/repl.h"
 #include "util/safe.h"
 #include "util/xalloc.h"
@@ -98,7 +99,7 @@ session_start(const struct nsx_shell *sh)
 static bool
 session_alive(const struct nsx_shell *sh, const struct lesson_ref *r)
 {
-	unsigned long long t = lesson_starttime(sh->start_procfd, (pid_t)r->session, NULL);
+	unsigned long long t = proc_starttime(sh->start_procfd, (pid_t)r->session, NULL);
 	long long sec = 0, nsec = 0, off = 0;
 	char clock[32];
 	FILE *f;
@@ -309,6 +310,15 @@ ensure_mystery(struct lctx *c, bool quiet)
 		printf("(a process named 'mystery' is running now: find it)\n");
 }
 
+/* The container this level is in without its confinement, or NULL. */
+static const char *
+unconfined_ctr(const struct nsx_shell *sh)
+{
+	const struct level_rec *lv = &sh->levels[sh->depth];
+
+	return lv->ctr[0] && !lv->confined ? lv->ctr : NULL;
+}
+
 static struct lesson_env
 env_of(struct lctx *c)
 {
@@ -322,6 +332,7 @@ env_of(struct lctx *c)
 		.mystery = c->prog.have_mystery ? &c->prog.mystery : NULL,
 		/* the start's mounts are known only for our own start */
 		.ref_mountinfo = c->ref == &c->tmpref ? -1 : ref_mountinfo,
+		.unconfined_ctr = unconfined_ctr(sh),
 	};
 }
 
@@ -649,7 +660,21 @@ sub_status(struct lctx *c)
 /* ---- reset: leave the lesson's levels, then clean up at its start ---- */
 
 /* The lesson's cleanup lines, at this level; an `exit` among them does
- * not end the shell. */
+ * not end the shell. They run programs: not where those would be a
+ * container's with all the user's privileges (lesson_no_programs), which
+ * says so, before its caller silences what the lines print. */
+static bool
+cleanups_allowed(const struct nsx_shell *sh, const struct lesson *l)
+{
+	struct lesson_env e = { .unconfined_ctr = unconfined_ctr(sh) };
+	char why[300];
+
+	if (!l->ncleanups || !lesson_no_programs(&e, why, sizeof(why)))
+		return true;
+	nsx_warn("lesson", "the lesson's cleanup lines were %s", why);
+	return false;
+}
+
 static void
 run_cleanups(struct nsx_shell *sh, const struct lesson *l)
 {
@@ -658,24 +683,15 @@ run_cleanups(struct nsx_shell *sh, const struct lesson *l)
 	sh->quit = false;
 }
 
-/* At the start level: undo what the lesson made and begin again. */
-static void
-reset_here(struct nsx_shell *sh)
+/* The lesson's own cleanup lines; their output and complaints (nothing
+ * to remove) are no news. false: not run here (cleanups_allowed). */
+static bool
+run_cleanups_quietly(struct nsx_shell *sh, const struct lesson *l)
 {
-	struct lctx c = { .sh = sh };
-	struct nsx_err err;
 	int saved_out, saved_err, null;
 
-	if (load_current(&c, false) <= 0) {
-		ctx_free(&c);
-		return;
-	}
-	set_env(&c);
-	if (c.prog.have_mystery)
-		mystery_stop(&c.prog.mystery);
-	c.prog.have_mystery = false;
-	/* the lesson's own cleanup lines; their output and complaints
-	 * (nothing to remove) are no news */
+	if (!cleanups_allowed(sh, l))
+		return false;
 	fflush(NULL);
 	saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -684,7 +700,7 @@ reset_here(struct nsx_shell *sh)
 		dup2(null, STDERR_FILENO);
 		close(null);
 	}
-	run_cleanups(sh, c.les);
+	run_cleanups(sh, l);
 	fflush(NULL);
 	if (saved_out >= 0) {
 		dup2(saved_out, STDOUT_FILENO);
@@ -694,6 +710,26 @@ reset_here(struct nsx_shell *sh)
 		dup2(saved_err, STDERR_FILENO);
 		close(saved_err);
 	}
+	return true;
+}
+
+/* At the start level: undo what the lesson made and begin again. */
+static void
+reset_here(struct nsx_shell *sh)
+{
+	struct lctx c = { .sh = sh };
+	struct nsx_err err;
+	bool cleaned;
+
+	if (load_current(&c, false) <= 0) {
+		ctx_free(&c);
+		return;
+	}
+	set_env(&c);
+	if (c.prog.have_mystery)
+		mystery_stop(&c.prog.mystery);
+	c.prog.have_mystery = false;
+	cleaned = run_cleanups_quietly(sh, c.les);
 	if (progress_lab_clear(c.les->name, &err) < 0)
 		nsx_err_print("lesson", &err);
 	memset(c.lp->done, 0, sizeof(c.lp->done));
@@ -706,7 +742,7 @@ reset_here(struct nsx_shell *sh)
 	set_env(&c);
 	save(&c);
 	printf("Lesson %d (%s) is reset: its levels%s are gone, its lab is empty.\n", c.les->number,
-	       c.les->name, c.les->ncleanups ? " and what its cleanup lists" : "");
+	       c.les->name, c.les->ncleanups && cleaned ? " and what its cleanup lists" : "");
 	show_step(&c);
 	ctx_free(&c);
 }
@@ -949,7 +985,8 @@ sub_verify_cleanup(struct lctx *c)
 	set_env(c);
 	if (c->prog.have_mystery)
 		mystery_stop(&c->prog.mystery);
-	run_cleanups(c->sh, c->les);
+	if (cleanups_allowed(c->sh, c->les))
+		run_cleanups(c->sh, c->les);
 	return 0;
 }
 
@@ -1363,6 +1400,24 @@ first_word_is(const char *line, const char *word)
 	return word_is(line, word);
 }
 
+/* A step whose `sh` check cannot run at this level (lesson_no_programs)
+ * cannot pass here: say so, once per level, not after every line. */
+static void
+note_no_programs(const struct lesson_step *s, const struct lesson_env *e)
+{
+	static pid_t noted;
+	char why[300];
+
+	if (noted == getpid() || !lesson_no_programs(e, why, sizeof(why)))
+		return;
+	for (int i = 0; i < s->nterms; i++)
+		if (strcmp(lesson_pred(s->terms[i].pred)->name, "sh") == 0) {
+			printf("\n  %sThis step's check is %s.%s\n", col(C_NOTE), why, col(C_OFF));
+			noted = getpid();
+			return;
+		}
+}
+
 void
 lesson_after_line(struct nsx_shell *sh, const char *line, int status)
 {
@@ -1400,6 +1455,8 @@ lesson_after_line(struct nsx_shell *sh, const char *line, int status)
 	e = env_of(&c);
 	if (lesson_check(s, &e, why, sizeof(why)))
 		step_passed(&c);
+	else
+		note_no_programs(s, &e);
 out:
 	ctx_free(&c);
 	fflush(stdout);

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,9 +29,6 @@
 #endif
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
 #endif
 
 #define CG_PREFIX "nsx-"
@@ -918,7 +914,7 @@ cg_kill_here(int dfd)
 			for (size_t j = 0; j < nb && !listed; j++)
 				listed = b[j] == a[i];
 			if (listed && pfd[i] >= 0)
-				syscall(SYS_pidfd_send_signal, pfd[i], SIGKILL, NULL, 0);
+				sys_pidfd_send_signal(pfd[i], SIGKILL);
 			else if (listed && pfd[i] == -ENOSYS)	/* before Linux 5.3 */
 				kill(a[i], SIGKILL);
 		}
@@ -983,6 +979,47 @@ cg_is_ours(const char *dir, int fd)
 	return base && strncmp(base + 1, CG_PREFIX, strlen(CG_PREFIX)) == 0 &&
 	       fstatfs(fd, &sf) == 0 &&
 	       (sf.f_type == CGROUP2_SUPER_MAGIC || sf.f_type == CGROUP_SUPER_MAGIC);
+}
+
+/* The fds of cg_enter_open, closed: on its failure, the first n. */
+static void
+cg_enter_close(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+int
+cg_enter_open(const struct nsx_cgroup *cg, int fds[CG_MAXDIRS], struct nsx_err *err)
+{
+	for (int i = 0; i < cg->ndirs; i++) {
+		int dfd = open(cg->dir[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e;
+
+		if (dfd >= 0 && !cg_is_ours(cg->dir[i], dfd)) {
+			close(dfd);
+			cg_enter_close(fds, i);
+			return nsx_error(err, EINVAL, "%s: not an nsx cgroup (refusing to join it)", cg->dir[i]);
+		}
+		fds[i] = dfd < 0 ? -1 : openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		if (fds[i] < 0) {
+			cg_enter_close(fds, i);
+			return nsx_error(err, e, "the container's cgroup %s: %s", cg->dir[i], strerror(e));
+		}
+	}
+	return 0;
+}
+
+int
+cg_enter(const int *fds, int n, struct nsx_err *err)
+{
+	for (int i = 0; i < n; i++)
+		/* "0": the writer itself, whatever its PID is in the file's eyes */
+		if (write(fds[i], "0", 1) != 1)
+			return nsx_error(err, errno, "joining the container's cgroup: %s", strerror(errno));
+	return 0;
 }
 
 static int

@@ -76,6 +76,15 @@ int cg_make(const struct nsx_cgroup *cg, struct nsx_err *err);
  * a stale one (it was empty) is made again, with its limits, first. */
 int cg_attach(const struct nsx_cgroup *cg, pid_t pid, struct nsx_err *err);
 
+/* For enter: cgroup.procs of each dir of cg (as a record names them),
+ * opened for writing here, where those paths mean what run meant: after
+ * setns into the container's mount namespace they would name its files.
+ * Only nsx-* dirs on a cgroup file system. fds[i] for i < cg->ndirs; on
+ * error none is left open. */
+int cg_enter_open(const struct nsx_cgroup *cg, int fds[CG_MAXDIRS], struct nsx_err *err);
+/* Move the calling process into the cgroup of each of the n fds. */
+int cg_enter(const int *fds, int n, struct nsx_err *err);
+
 /* Kill what is still in it (cgroup.kill on v2 5.14+, else SIGKILL each PID
  * of cgroup.procs, its sub-cgroups' too, until empty, at most ~2 s) and
  * rmdir each dir, sub-cgroups first. Safe to call twice (ndirs becomes 0).

@@ -10,15 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include "container/seccomp.h"
+#include "container/confine.h"
 #include "sys/sys.h"
 #include "util/title.h"
 #include "util/xalloc.h"
@@ -118,58 +116,16 @@ step_session(struct run_ctx *c)
 	return c->tty ? session_pty(c) : 0;
 }
 
-/* Docker's and runc's default set, minus mknod: the container gets no
- * device nodes beyond those nsx made. */
-static const cap_value_t caps_kept[] = {
-	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_SETGID, CAP_SETUID,
-	CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_CHROOT, CAP_SETFCAP, CAP_AUDIT_WRITE,
-};
-
-/* In the host's network namespace, CAP_NET_RAW would open packet sockets
- * on the host's links: read and forge the host's traffic. */
-static bool
-cap_kept(const struct plan *p, cap_value_t v)
-{
-	if (v == CAP_NET_RAW && plan_host_net(p))
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(caps_kept); i++)
-		if (caps_kept[i] == v)
-			return true;
-	return false;
-}
-
 static int
 step_caps(struct run_ctx *c)
 {
-	cap_value_t last = (cap_value_t)cap_max_bits() - 1, kept[ARRAY_SIZE(caps_kept)];
-	int n = 0, r;
-	cap_t caps;
-
-	for (cap_value_t v = 0; v <= last; v++)
-		if (cap_kept(c->p, v))
-			kept[n++] = v;
-		else if (cap_drop_bound(v) < 0 && errno != EINVAL)
-			return nsx_error(&c->err, errno, "dropping capability %s from the bounding set: %s",
-					 cap_to_name(v), strerror(errno));
-	if (!(caps = cap_init()))
-		return nsx_error(&c->err, errno, "capabilities: %s", strerror(errno));
-	/* inheritable stays empty: file-inheritable caps must not become
-	 * permitted after execve (CVE-2022-29162) */
-	cap_set_flag(caps, CAP_EFFECTIVE, n, kept, CAP_SET);
-	cap_set_flag(caps, CAP_PERMITTED, n, kept, CAP_SET);
-	r = cap_set_proc(caps);
-	cap_free(caps);
-	if (r < 0 || cap_reset_ambient() < 0)
-		return nsx_error(&c->err, errno, "setting capabilities: %s", strerror(errno));
-	return 0;
+	return confine_caps(&c->p->confine, &c->err);
 }
 
 static int
 step_nnp(struct run_ctx *c)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return nsx_error(&c->err, errno, "no_new_privs: %s", strerror(errno));
-	return 0;
+	return confine_nnp(&c->p->confine, &c->err);
 }
 
 static int
@@ -186,7 +142,7 @@ step_fds(struct run_ctx *c)
 static int
 step_seccomp(struct run_ctx *c)
 {
-	if (seccomp_apply(&c->err) == 0)
+	if (confine_seccomp(&c->p->confine, &c->err) == 0)
 		return 0;
 	if (c->err.errnum != ENOSYS)
 		return -1;

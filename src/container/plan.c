@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -423,11 +424,12 @@ plan_payload_steps(struct plan *p)
 
 	plan_add(p, ST_SESSION, "setsid(); on a terminal, a new pty of the container's devpts, relayed by nsx");
 	if (plan_host_net(p))
-		plan_add(p, ST_CAPS, "Docker's default set minus mknod and net_raw (12 capabilities: "
-			 "the network is the host's), bounding set too; inheritable, ambient empty");
+		plan_add(p, ST_CAPS, "Docker's default set minus mknod and net_raw (%d capabilities: "
+			 "the network is the host's), bounding set too; inheritable, ambient empty",
+			 confine_ncaps(&p->confine));
 	else
-		plan_add(p, ST_CAPS, "Docker's default set minus mknod (13 capabilities), bounding set "
-			 "too; inheritable, ambient empty");
+		plan_add(p, ST_CAPS, "Docker's default set minus mknod (%d capabilities), bounding set "
+			 "too; inheritable, ambient empty", confine_ncaps(&p->confine));
 	plan_add(p, ST_NNP, "prctl(PR_SET_NO_NEW_PRIVS)");
 	plan_add(p, ST_FDS, "close every fd but 0 1 2; the working directory must be the container's /");
 	plan_add(p, ST_SECCOMP, "deny keyctl bpf perf_event_open userfaultfd kexec modules reboot swap, "
@@ -444,6 +446,7 @@ plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err)
 	memset(p, 0, sizeof(*p));
 	p->o = *o;
 	p->rootfd = -1;
+	confine_default(&p->confine);
 	if (o->name) {
 		if (state_check_name(o->name, err) < 0)
 			return -1;
@@ -457,6 +460,10 @@ plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err)
 		return nsx_error(err, EINVAL, "empty command after --");
 	if (plan_namespaces(p, err) < 0 || plan_maps(p, err) < 0 || plan_rootfs(p, err) < 0)
 		return -1;
+	/* in the host's network namespace, CAP_NET_RAW would open packet
+	 * sockets on the host's links: read and forge the host's traffic */
+	if (plan_host_net(p))
+		p->confine.caps &= ~(UINT64_C(1) << CAP_NET_RAW);
 	if (o->net == RUN_NET_VETH) {
 		if (o->cidr ? net_parse_cidr(o->cidr, &p->cidr, err) < 0 : net_pick_cidr(&p->cidr, err) < 0)
 			return -1;

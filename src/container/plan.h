@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "container/cgroup.h"
+#include "container/confine.h"
 #include "container/net.h"
 #include "container/rootfs.h"
 #include "container/state.h"
@@ -73,6 +74,9 @@ struct plan {
 	bool userns, cgroupns, rootless;
 	struct level_req maps;		/* uid/gid maps for level_write_maps() */
 	struct net_cidr cidr;		/* RUN_NET_VETH */
+	/* what the command is held to (capabilities, no_new_privs, seccomp);
+	 * recorded, so that `enter NAME` holds its levels to the same */
+	struct ctr_confine confine;
 	int nsteps;
 	struct plan_step steps[ST_NSTEPS];
 };

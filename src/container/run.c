@@ -26,6 +26,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "container/live.h"
 #include "sys/sys.h"
 #include "util/xalloc.h"
 
@@ -173,6 +174,7 @@ step_name(struct run_ctx *c)
 	snprintf(st->net, sizeof(st->net), "%s", c->p->o.net == RUN_NET_HOST ? "host" :
 		 c->p->o.net == RUN_NET_VETH ? "veth" : "none");
 	st->created = time(NULL);
+	st->confine = c->p->confine;
 	if (state_claim(st, &c->err) < 0)
 		return -1;
 	P->claimed = true;
@@ -240,6 +242,8 @@ step_clone(struct run_ctx *c)
 	c->sock = sv[0];
 	c->child = pid;
 	P->st.pid = pid;
+	/* for enter: who the PID is, against reuse (without it, enter refuses) */
+	live_ident(pid, &P->st);
 	return 0;
 }
 

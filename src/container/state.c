@@ -99,9 +99,12 @@ static void
 state_format(const struct ctr_state *s, char *buf, size_t n)
 {
 	size_t len = (size_t)snprintf(buf, n, "name=%s\nnsx_pid=%d\npid=%d\nrootfs=%s\nsource=%s\n"
-				      "ns=%s\nlimits=%s\nnet=%s\nveth=%s\ncreated=%lld\ncgroup_v2=%d\n",
+				      "ns=%s\nlimits=%s\nnet=%s\nveth=%s\ncreated=%lld\ncgroup_v2=%d\n"
+				      "pid_start=%llu\npidns=%lu\ntimens=%lu\ncaps=%016llx\nnnp=%d\nseccomp=%d\n",
 				      s->name, (int)s->nsx_pid, (int)s->pid, s->rootfs, s->source,
-				      s->ns, s->limits, s->net, s->veth, (long long)s->created, s->cg.v2);
+				      s->ns, s->limits, s->net, s->veth, (long long)s->created, s->cg.v2,
+				      s->pid_start, s->pidns, s->timens, (unsigned long long)s->confine.caps,
+				      s->confine.nnp, s->confine.seccomp);
 
 	for (int i = 0; i < s->cg.ndirs && len < n; i++)
 		len += (size_t)snprintf(buf + len, n - len, "cgroup=%s\n", s->cg.dir[i]);
@@ -135,6 +138,18 @@ state_field(struct ctr_state *s, const char *key, const char *v)
 		s->cg.v2 = atoi(v) != 0;
 	else if (strcmp(key, "cgroup") == 0 && s->cg.ndirs < CG_MAXDIRS)
 		snprintf(s->cg.dir[s->cg.ndirs++], PATH_MAX, "%s", v);
+	else if (strcmp(key, "pid_start") == 0)
+		s->pid_start = strtoull(v, NULL, 10);
+	else if (strcmp(key, "pidns") == 0)
+		s->pidns = strtoul(v, NULL, 10);
+	else if (strcmp(key, "timens") == 0)
+		s->timens = strtoul(v, NULL, 10);
+	else if (strcmp(key, "caps") == 0)
+		s->confine.caps = strtoull(v, NULL, 16);
+	else if (strcmp(key, "nnp") == 0)
+		s->confine.nnp = atoi(v) != 0;
+	else if (strcmp(key, "seccomp") == 0)
+		s->confine.seccomp = atoi(v) != 0;
 }
 
 static int
@@ -144,6 +159,7 @@ state_parse(int fd, struct ctr_state *s)
 	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
 
 	memset(s, 0, sizeof(*s));
+	confine_default(&s->confine);
 	if (len <= 0)
 		return -1;
 	buf[len] = '\0';

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "container/cgroup.h"
+#include "container/confine.h"
 #include "util/err.h"
 
 #define STATE_NAME_MAX 48
@@ -30,6 +31,13 @@ struct ctr_state {
 	char veth[16];			/* host end, "" */
 	struct nsx_cgroup cg;
 	time_t created;
+	/* who pid is (container/live.h): its start time as read in time
+	 * namespace timens, and its pid namespace; against PID reuse */
+	unsigned long long pid_start;
+	unsigned long pidns, timens;
+	/* what its command is held to; enter holds levels in it to the same
+	 * (a record without it, of an older nsx, reads as the default) */
+	struct ctr_confine confine;
 };
 
 /* "a-z0-9.-", 1..48 bytes, starting with a letter or digit: also a valid

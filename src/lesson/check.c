@@ -991,6 +991,25 @@ p_mystery_secret(const struct lesson_env *e, int argc, char **argv, char *why, s
 	return r ? 1 : say(why, n, "%s does not hold the mystery's secret", argv[0]);
 }
 
+/* A level in an nsx container's namespaces, entered --unconfined: its
+ * /bin/sh is the container's program, and it would run with all the
+ * privileges of the student (root, for an instructor). Not run, rather
+ * than run confined: the level holds nothing of the container's
+ * confinement (its cgroup, for one, is reachable only from outside its
+ * mount namespace), and what it would find out from inside, the
+ * container may forge. In a confined level a check is confined already:
+ * it is a child of the level, and inherits all of it. */
+const char *
+lesson_no_programs(const struct lesson_env *e, char *buf, size_t n)
+{
+	if (!e->unconfined_ctr)
+		return NULL;
+	snprintf(buf, n, "not run: this level is in container '%s' unconfined (enter --unconfined), where "
+		 "its programs would run with all your privileges; enter it without --unconfined",
+		 e->unconfined_ctr);
+	return buf;
+}
+
 static int
 p_sh(const struct lesson_env *e, int argc, char **argv, char *why, size_t n)
 {
@@ -1353,9 +1372,13 @@ lesson_check(const struct lesson_step *s, const struct lesson_env *e, char *why,
 {
 	for (int i = 0; i < s->nterms; i++) {
 		const struct lesson_term *t = &s->terms[i];
-		char **argv = xcalloc((size_t)t->argc + 1, sizeof(char *));
+		char **argv;
 		int r;
 
+		/* not run is no result, negated or not: the check fails */
+		if (preds[t->pred].fn == p_sh && lesson_no_programs(e, why, n))
+			return 0;
+		argv = xcalloc((size_t)t->argc + 1, sizeof(char *));
 		for (int j = 0; j < t->argc; j++)
 			argv[j] = preds[t->pred].fn == p_sh ? xstrdup(t->argv[j]) : expand(t->argv[j]);
 		why[0] = '\0';

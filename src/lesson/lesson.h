@@ -111,7 +111,14 @@ struct lesson_env {
 	const struct lesson_ref *ref;
 	const struct lesson_mystery *mystery;	/* NULL when none */
 	int ref_mountinfo;	/* fd of the start's mountinfo, or -1 */
+	/* the nsx container whose namespaces this level is in without its
+	 * confinement (enter --unconfined), or NULL: `sh` checks do not run
+	 * there (check.c, p_sh) */
+	const char *unconfined_ctr;
 };
+
+/* Why no `sh` check or cleanup line runs in e's level (NULL: they do). */
+const char *lesson_no_programs(const struct lesson_env *e, char *buf, size_t n);
 
 /* Capture the current level as the reference. */
 int lesson_ref_capture(struct lesson_ref *r, int procfd, pid_t pid, int depth, long session,
@@ -137,9 +144,6 @@ const struct lesson_pred_info *lesson_pred(int i);	/* NULL past the end */
 /* Start it (a child of this process, ended with it). */
 int mystery_spawn(struct lesson_mystery *m, struct nsx_err *err);
 bool mystery_alive(const struct lesson_mystery *m);
-/* starttime of pid (0 when it is gone), through procfd (< 0: /proc), and
- * its state letter ('Z' for a zombie) into *state when not NULL */
-unsigned long long lesson_starttime(int procfd, pid_t pid, char *state);
 void mystery_stop(const struct lesson_mystery *m);
 
 /* ---- progress (progress.c) ---- */

@@ -21,7 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/model.h"
+#include "sys/sys.h"
 #include "util/title.h"
+
+/* P_PIDFD (Linux 5.4) is in glibc's idtype_t only since 2.36 */
+#define P_PIDFD_ ((idtype_t)3)
 
 static const char *const words[] = {
 	"amber", "basalt", "cobalt", "dune", "ember", "fjord", "garnet", "harbor",
@@ -50,37 +55,6 @@ write_text(const char *path, const char *text)
 	n = write(fd, text, strlen(text));
 	close(fd);
 	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-unsigned long long
-lesson_starttime(int procfd, pid_t pid, char *state)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), procfd < 0 ? "/proc/%d/stat" : "%d/stat", (int)pid);
-	fd = procfd < 0 ? open(path, O_RDONLY | O_CLOEXEC) : openat(procfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* fields counted after the command name's closing ')': 3 is the
-	 * state, 22 the start time */
-	if ((p = strrchr(buf, ')')) && p[1] == ' ') {
-		p += 2;
-		if (state)
-			*state = *p;
-		for (int i = 3; i < 22 && p; i++)
-			p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
-		if (p)
-			v = strtoull(p, NULL, 10);
-	}
-	return v;
 }
 
 /* In the child: make the namespaces and the secret; 0 or an errno. */
@@ -179,7 +153,7 @@ mystery_spawn(struct lesson_mystery *m, struct nsx_err *err)
 		return nsx_error(err, e, "cannot start the mystery process: %s", strerror(e));
 	}
 	m->pid = c;
-	m->start = lesson_starttime(-1, c, NULL);
+	m->start = proc_starttime(-1, c, NULL);
 	for (int t = 0; t < NSX_NTYPES; t++) {
 		char path[64];
 		struct stat st;
@@ -196,7 +170,7 @@ mystery_alive(const struct lesson_mystery *m)
 {
 	char state = 0;
 
-	if (m->pid <= 0 || lesson_starttime(-1, m->pid, &state) != m->start)
+	if (m->pid <= 0 || proc_starttime(-1, m->pid, &state) != m->start)
 		return false;
 	if (state == 'Z') {
 		/* killed: reap it when it is ours (else its parent level will) */
@@ -206,11 +180,28 @@ mystery_alive(const struct lesson_mystery *m)
 	return true;
 }
 
+static bool
+mystery_is(pid_t pid, const void *arg)
+{
+	const struct lesson_mystery *m = arg;
+
+	return m->start && proc_starttime(-1, pid, NULL) == m->start;
+}
+
 void
 mystery_stop(const struct lesson_mystery *m)
 {
-	if (mystery_alive(m) && kill(m->pid, SIGKILL) == 0)
-		/* ours: wait for it, so no zombie stays; another level's:
-		 * ECHILD at once */
-		waitpid(m->pid, NULL, 0);
+	/* through a pidfd of the process that was checked: its PID, freed
+	 * between a check and kill(2), could be another process's by then */
+	int fd = m->pid > 0 ? proc_pidfd_if(m->pid, mystery_is, m) : -1;
+	siginfo_t si;
+
+	if (fd < 0)
+		return;
+	/* ours: wait for it, so no zombie stays; another level's: ECHILD at
+	 * once (waitid on the pidfd, Linux 5.4: never another child of ours) */
+	if (sys_pidfd_send_signal(fd, SIGKILL) == 0)
+		while (waitid(P_PIDFD_, (id_t)fd, &si, WEXITED) < 0 && errno == EINTR)
+			;
+	close(fd);
 }

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "container/cgroup.h"
+#include "container/confine.h"
 #include "model/model.h"
 #include "util/xalloc.h"
 
@@ -241,6 +243,8 @@ level_req_close(const struct level_req *r)
 		close(r->root_fd);
 	if (r->wd_fd >= 0)
 		close(r->wd_fd);
+	for (int i = 0; i < r->ncg; i++)
+		close(r->cgfd[i]);
 }
 
 void
@@ -335,12 +339,52 @@ enter_all(const struct level_req *r, struct nsx_err *err)
 	return 0;
 }
 
+/* Before setns into a container's namespaces: not dumpable from here on
+ * (its processes see this one once it is in its pid namespace: they must
+ * not ptrace nsx, read its fds or open its /proc/PID/exe, CVE-2016-9962),
+ * and in its cgroup, joined while this process's own cgroup namespace
+ * still sees both ends of the move (with nsdelegate, one that sees only
+ * the container's refuses it). */
+static int
+enter_join(const struct level_req *r, struct nsx_err *err)
+{
+	if (!r->ctr)
+		return 0;
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return nsx_error(err, errno, "PR_SET_DUMPABLE: %s", strerror(errno));
+	return r->confined ? cg_enter(r->cgfd, r->ncg, err) : 0;
+}
+
+/* The level's last step into a container: its capabilities, no_new_privs
+ * and seccomp filter, as its own processes have them (after --root and
+ * --wd, which need the privileges it drops). */
+static void
+enter_confine(const struct level_req *r, int sock)
+{
+	struct nsx_err err;
+	char note[256];
+
+	if (!r->ctr || !r->confined)
+		return;
+	if (confine_apply(&r->confine, note, sizeof(note), &err) < 0)
+		child_fail(sock, err.errnum, "confining the level like container '%s': %s", r->ctr, err.msg);
+	if (*note)
+		nsx_warn("enter", "note: %s", note);
+}
+
 /* The step that changes namespaces: unshare, or setns into the target's. */
 static int
 first_step(const struct level_req *r, struct nsx_err *err)
 {
-	if (r->enter)
-		return enter_all(r, err);
+	if (r->enter) {
+		if (enter_all(r, err) < 0)
+			return -1;
+		/* credentials of a user namespace entered make a process
+		 * dumpable again where fs.suid_dumpable is 1 (commit_creds) */
+		if (r->ctr)
+			prctl(PR_SET_DUMPABLE, 0);
+		return 0;
+	}
 	if (unshare(r->flags) < 0)
 		return nsx_error(err, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
 	return 0;
@@ -451,6 +495,14 @@ record_level(struct nsx_shell *sh, const struct level_req *r)
 	}
 	snprintf(lv->what, sizeof(lv->what), "%s", r->what);
 	snprintf(lv->cmd, sizeof(lv->cmd), "%s", r->cmd);
+	if (r->ctr) {
+		snprintf(lv->ctr, sizeof(lv->ctr), "%s", r->ctr);
+		lv->confined = r->confined;
+	} else {
+		/* a level made in a container's level is in it still */
+		memcpy(lv->ctr, sh->levels[sh->depth - 1].ctr, sizeof(lv->ctr));
+		lv->confined = sh->levels[sh->depth - 1].confined;
+	}
 	sh->pid1 = getpid() == 1;
 }
 
@@ -498,7 +550,7 @@ level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct 
 		close(sv[0]);
 		/* the level ends with the shell that made it */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (first_step(r, err) < 0)
+		if (enter_join(r, err) < 0 || first_step(r, err) < 0)
 			child_fail(sv[1], err->errnum, "%s", err->msg);
 		child_setup(r, sv[1]);
 		if ((r->enter ? r->enter_flags : r->flags) & (CLONE_NEWPID | CLONE_NEWTIME)) {
@@ -515,6 +567,7 @@ level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct 
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		}
 		child_finish(r, sv[1]);
+		enter_confine(r, sv[1]);
 		record_level(sh, r);
 		send_msg(sv[1], MSG_READY, 0, NULL);
 		close(sv[1]);
@@ -606,8 +659,9 @@ level_exec(struct nsx_shell *sh, const struct level_req *r, char **argv,
 		return 0;
 	direct_who = r->enter ? "enter" : "unshare";
 	fflush(NULL);
-	/* refused: nothing has changed, the caller explains it */
-	if (first_step(r, err) < 0)
+	/* refused: nothing has changed but, for a container, this process's
+	 * dumpability and cgroup (it is about to exit), the caller explains it */
+	if (enter_join(r, err) < 0 || first_step(r, err) < 0)
 		return -1;
 	child_setup(r, -1);
 	if ((r->enter ? r->enter_flags : r->flags) & (CLONE_NEWPID | CLONE_NEWTIME)) {
@@ -626,6 +680,7 @@ level_exec(struct nsx_shell *sh, const struct level_req *r, char **argv,
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	}
 	child_finish(r, -1);
+	enter_confine(r, -1);
 	record_level(sh, r);
 	run(sh, argv);
 	_exit(125);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "container/state.h"
 #include "model/nstype.h"
 #include "util/err.h"
 
@@ -42,6 +43,16 @@ struct level_req {
 	int nsfd[NSX_NTYPES];	/* per type, -1 when not entered */
 	bool user_first;	/* per-type order: user first (unprivileged) */
 	int root_fd, wd_fd;	/* >= 0: chroot to / chdir to (nsenter -r/-w) */
+
+	/* enter into an nsx container's namespaces: the level is not
+	 * dumpable, and when confined it takes on the container's
+	 * confinement as `runc exec` does: its cgroup (joined before setns),
+	 * then its capabilities, no_new_privs and seccomp filter */
+	const char *ctr;	/* the container's name; NULL: none */
+	bool confined;		/* false: --unconfined */
+	struct ctr_confine confine;
+	int cgfd[CG_MAXDIRS];	/* cgroup.procs of its cgroup dirs (cg_enter_open) */
+	int ncg;		/* how many */
 };
 
 /* r->what from CLONE_NEW* flags ("uts,pid"), r->cmd from the command as
@@ -73,6 +84,11 @@ struct level_rec {
 	pid_t pid_inner;	/* as seen from inside (1 in a new pid namespace) */
 	char what[64];
 	char cmd[160];
+	/* the nsx container whose namespaces it is in ("" none), inherited
+	 * by the levels opened in it, and whether it is held to its
+	 * confinement: lessons run no program where it is not */
+	char ctr[STATE_NAME_MAX + 1];
+	bool confined;
 };
 
 #define LEVEL_MAX 32

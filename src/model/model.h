@@ -189,4 +189,18 @@ int mountinfo_nsfs(const char *line, int *type, unsigned long *ino, char *path, 
  * Returns 0, or -1 with err (no such process, permission denied). */
 int proc_ns_inodes(int procfd, pid_t pid, unsigned long ino[NSX_NTYPES], struct nsx_err *err);
 
+/* The start time of pid (clock ticks after boot, as this process's time
+ * namespace sees it; 0 when it is gone), through procfd (< 0: /proc), and
+ * its state letter ('Z' for a zombie) into *state when not NULL. With the
+ * PID it names one process for good: a PID is reused, the pair is not. */
+unsigned long long proc_starttime(int procfd, pid_t pid, char *state);
+
+/* A pidfd for pid if it is (still) the process is_it(pid, arg) says it
+ * is, read through /proc. The pidfd is opened first, then the check, then
+ * the pidfd's process must not have exited: a PID is not reused while its
+ * process lives, so the check was about the process the pidfd holds, and
+ * anything done through the pidfd reaches that one or none. -1 with errno
+ * ESRCH (gone, or another process now), or ENOSYS before Linux 5.3. */
+int proc_pidfd_if(pid_t pid, bool (*is_it)(pid_t pid, const void *arg), const void *arg);
+
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sys/sys.h"
 #include "util/xalloc.h"
 
 ssize_t
@@ -159,4 +160,41 @@ proc_ns_inodes(int procfd, pid_t pid, unsigned long ino[NSX_NTYPES], struct nsx_
 		return nsx_error(err, last, "cannot read the namespaces of process %d: "
 				 "permission denied (run as root)", (int)pid);
 	return nsx_error(err, ESRCH, "no such process: %d", (int)pid);
+}
+
+unsigned long long
+proc_starttime(int procfd, pid_t pid, char *state)
+{
+	char path[32], buf[1024], *p;
+	unsigned long long v = 0;
+
+	snprintf(path, sizeof(path), "%s%d/stat", procfd < 0 ? "/proc/" : "", (int)pid);
+	if (proc_read(procfd < 0 ? AT_FDCWD : procfd, path, buf, sizeof(buf)) <= 0)
+		return 0;
+	/* fields counted after the command name's closing ')': 3 is the
+	 * state, 22 the start time */
+	if ((p = strrchr(buf, ')')) && p[1] == ' ') {
+		p += 2;
+		if (state)
+			*state = *p;
+		for (int i = 3; i < 22 && p; i++)
+			p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
+		if (p)
+			v = strtoull(p, NULL, 10);
+	}
+	return v;
+}
+
+int
+proc_pidfd_if(pid_t pid, bool (*is_it)(pid_t pid, const void *arg), const void *arg)
+{
+	int fd = sys_pidfd_open(pid, 0);
+
+	if (fd < 0)
+		return -1;
+	if (is_it(pid, arg) && sys_pidfd_exited(fd) == 0)
+		return fd;
+	close(fd);
+	errno = ESRCH;
+	return -1;
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <signal.h>
 #include <errno.h>
 #include <stdio.h>
@@ -78,6 +79,28 @@ sys_pidfd_open(pid_t pid, unsigned int flags)
 	errno = ENOSYS;
 	return -1;
 #endif
+}
+
+/* one number on every architecture (new calls share one table since 5.1) */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+int
+sys_pidfd_send_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int
+sys_pidfd_exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int n;
+
+	while ((n = poll(&p, 1, 0)) < 0 && errno == EINTR)
+		;
+	return n < 0 ? -1 : n > 0;
 }
 
 int

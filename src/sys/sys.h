@@ -15,6 +15,12 @@ int sys_ns_get_owner_uid(int nsfd, uid_t *uid);	/* user ns fds only */
 
 /* pidfd_open(2), Linux 5.3. */
 int sys_pidfd_open(pid_t pid, unsigned int flags);
+/* pidfd_send_signal(2), Linux 5.1: a signal to the process a pidfd holds,
+ * never to another that got its PID since. */
+int sys_pidfd_send_signal(int pidfd, int sig);
+/* Has the process a pidfd holds exited (a zombie included)? 1 yes, 0 no,
+ * -1 and errno (poll on a pidfd, Linux 5.3). */
+int sys_pidfd_exited(int pidfd);
 
 /* close_range(2), Linux 5.9; falls back to closing one by one. */
 int sys_close_range(unsigned int first, unsigned int last);

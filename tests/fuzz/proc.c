@@ -126,7 +126,7 @@ read_tree(void)
 	char buf[512], why[512], state;
 
 	model_proc_ppid(&model, &p);
-	lesson_starttime(model.procfd, 1, &state);
+	proc_starttime(model.procfd, 1, &state);
 	free(model_proc_cmdline(&model, 1));
 	free(model_proc_comm(&model, 1));
 	for (int t = 0; t < NSX_NTYPES; t++) {
