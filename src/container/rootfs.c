@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "util/archive_dl.h"
+#include "util/testhook.h"
 #include "util/xalloc.h"
 
 extern char **environ;
@@ -462,7 +463,7 @@ tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 static int
 tmp_publish(const char *tmp, const char *final, struct nsx_err *err)
 {
-	const char *fail = getenv("NSX_TEST_FAIL_AT");
+	const char *fail = testhook("NSX_TEST_FAIL_AT");
 	int e;
 
 	if (fail && strcmp(fail, "rootfs") == 0) {

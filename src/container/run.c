@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sys/sys.h"
+#include "util/testhook.h"
 #include "util/xalloc.h"
 
 /* ---- the child's side of the protocol ---- */
@@ -433,11 +434,12 @@ run_cleanup(struct parent *pa)
 	}
 }
 
-/* NSX_TEST_STOP_AT or NSX_TEST_FAIL_AT: unset, or a step's name */
+/* NSX_TEST_STOP_AT or NSX_TEST_FAIL_AT: unset, or a step's name (test
+ * hooks: never set in a production build) */
 static int
 check_test_step(const char *var, const char **name, struct nsx_err *err)
 {
-	*name = getenv(var);
+	*name = testhook(var);
 	if (!*name)
 		return 0;
 	for (int i = 0; i < ST_NSTEPS; i++)
