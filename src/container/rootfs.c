@@ -34,6 +34,7 @@
 
 #include "util/archive_dl.h"
 #include "util/testhook.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 extern char **environ;
@@ -324,24 +325,29 @@ mkdir_p(char *path, struct nsx_err *err)
 	return 0;
 }
 
-/* The cache's path, without touching the filesystem. */
+/* The cache's path, without changing the filesystem. Root's is
+ * /var/cache/nsx, or NSX_CACHE_DIR if root alone can change it (root
+ * runs what is in it); root in a user namespace a normal user made is
+ * that user, with that user's cache. */
 static int
 cache_path(char *buf, size_t n, struct nsx_err *err)
 {
-	const char *env = getenv("NSX_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
+	const char *env = getenv("NSX_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home;
+	char label[PATH_MAX + 64];
 	size_t len;
 	int rc;
 
 	if (env && *env) {
 		if (env[0] != '/')
 			return nsx_error(err, EINVAL, "NSX_CACHE_DIR=%s is not an absolute path", env);
+		if (trust_env("NSX_CACHE_DIR", env, err) < 0)
+			return -1;
 		rc = path_fmt(buf, n, err, "%s", env);
-	} else if (geteuid() == 0)
+	} else if (trust_root())
 		rc = path_fmt(buf, n, err, "/var/cache/nsx");
 	else if (xdg && xdg[0] == '/')	/* XDG: a relative value is ignored */
 		rc = path_fmt(buf, n, err, "%s/nsx", xdg);
-	else if (home && home[0] == '/')
+	else if ((home = trust_home(label, sizeof(label))))
 		rc = path_fmt(buf, n, err, "%s/.cache/nsx", home);
 	else
 		return nsx_error(err, ENOENT, "no cache directory: set HOME or NSX_CACHE_DIR");
@@ -562,12 +568,17 @@ static const struct {
 	{ "etc/hostname", "nsx\n" },
 };
 
+/* NSX_BUSYBOX, or Debian's busybox-static. It is copied and run
+ * (`busybox --list`): as root, an override must be root's alone. NULL when
+ * it is not (err says why). */
 static const char *
-busybox_path(void)
+busybox_path(struct nsx_err *err)
 {
 	const char *p = getenv("NSX_BUSYBOX");
 
-	return p && *p ? p : "/bin/busybox";
+	if (!p || !*p)
+		return "/bin/busybox";
+	return trust_env("NSX_BUSYBOX", p, err) < 0 ? NULL : p;
 }
 
 static int
@@ -701,7 +712,7 @@ bb_applets(int tfd, const char *tmp, struct nsx_err *err)
 	if (bfd < 0)
 		rc = nsx_error(err, errno, "%s/bin: %s", tmp, strerror(errno));
 	else if (rc == 0 && faccessat(bfd, "sh", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		rc = nsx_error(err, ENOENT, "%s has no sh applet", busybox_path());
+		rc = nsx_error(err, ENOENT, "%s has no sh applet", busybox_path(NULL) ?: "busybox");
 	if (bfd >= 0)
 		close(bfd);
 	free(list);
@@ -797,13 +808,15 @@ bb_build(const char *cache, const char *bb, char *out, size_t n, struct nsx_err 
 int
 rootfs_builtin(char *out, size_t n, struct nsx_err *err)
 {
-	const char *bb = busybox_path();
+	const char *bb = busybox_path(err);
 	char cache[PATH_MAX], hex[HEX_LEN + 1];
 	struct stat st;
 
+	if (!bb)
+		return -1;
 	/* The warm path, on every `nsx run`: stat busybox, readlink its stamp,
-	 * stat the tree (and geteuid without NSX_CACHE_DIR). No hashing, and no
-	 * mkdir: the cache exists if the stamp does. */
+	 * stat the tree. No hashing, and no mkdir: the cache exists if the
+	 * stamp does. */
 	if (stat(bb, &st) < 0)
 		return busybox_missing(bb, errno, err);
 	if (cache_path(cache, sizeof(cache), err) < 0)
