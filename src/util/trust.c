@@ -52,6 +52,20 @@ host_uid_env(void)
 	return errno || *end || v >= 4294967295UL ? -1 : (long long)v;
 }
 
+/* In a user namespace, is our root the host's? uid_map shows one level
+ * only; but a file of the host's uid 0 shows as 0 only where that uid is
+ * mapped to 0 (root's own `unshare -r`, at any depth), and as the overflow
+ * uid in a namespace a normal user made. procfs's sysctl directories are
+ * always the host root's, whatever the root filesystem. Without /proc:
+ * root, the strict side. */
+static bool
+host_root_is_root(void)
+{
+	struct stat st;
+
+	return stat("/proc/sys/kernel", &st) < 0 || st.st_uid == 0;
+}
+
 static void
 trust_compute(void)
 {
@@ -73,10 +87,7 @@ trust_compute(void)
 	map[n] = '\0';
 	if (sys_uid_map_is_init(map))
 		return;
-	/* our root is the host's only if it maps onto root outside; a user
-	 * namespace two levels down that maps 0 onto 0 counts as root too,
-	 * which errs on the strict side */
-	me.root = eu == 0 && trust_map_outer(map, 0) == 0;
+	me.root = eu == 0 && host_root_is_root();
 	outer = trust_map_outer(map, eu);
 	/* The outer uid is exact one level below the host. Where it is 0 we
 	 * are under a namespace that maps root (an nsx level, a nested

@@ -26,9 +26,9 @@
  * inside them. Everything below works without it (computed on first use). */
 void trust_init(void);
 
-/* Root with the host's privileges: euid 0 whose uid 0 is uid 0 outside
- * too (the initial user namespace, or one that maps root onto root). Root
- * in a user namespace a normal user made is that user: false. */
+/* Root with the host's privileges: euid 0 in the initial user namespace,
+ * or in one where the host's root is uid 0 too (root's own `unshare -r`).
+ * Root in a user namespace a normal user made is that user: false. */
 bool trust_root(void);
 
 /* The uid of this user on the host: geteuid() in the initial user
