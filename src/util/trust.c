@@ -18,9 +18,12 @@
 /* the kernel's own limit on symlinks in one lookup (MAXSYMLINKS) */
 #define TRUST_MAXLINKS 40
 
+/* Who we are, computed again when the euid changes (setuid, or a level
+ * that unshared a user namespace). exact: host was seen in the initial
+ * user namespace, so a level of ours below it is still that user. */
 static struct {
-	bool known, root;
-	uid_t host;
+	bool known, root, exact;
+	uid_t euid, host;
 } me;
 
 long long
@@ -78,16 +81,19 @@ trust_compute(void)
 	if (fd >= 0)
 		close(fd);
 	me.known = true;
+	me.euid = eu;
 	me.root = eu == 0;
-	me.host = eu;
 	/* no uid_map (no user namespaces, or no /proc: then root stays root,
 	 * the safe side), or the initial namespace: the ids are the host's */
-	if (n <= 0)
+	if (n <= 0 || (map[n] = '\0', sys_uid_map_is_init(map))) {
+		me.host = eu;
+		me.exact = true;
 		return;
-	map[n] = '\0';
-	if (sys_uid_map_is_init(map))
-		return;
+	}
 	me.root = eu == 0 && host_root_is_root();
+	if (me.exact)	/* a level of ours, below where we saw the host */
+		return;
+	me.host = eu;
 	outer = trust_map_outer(map, eu);
 	/* The outer uid is exact one level below the host. Where it is 0 we
 	 * are under a namespace that maps root (an nsx level, a nested
@@ -114,7 +120,7 @@ trust_init(void)
 bool
 trust_root(void)
 {
-	if (!me.known)
+	if (!me.known || me.euid != geteuid())
 		trust_compute();
 	return me.root;
 }
@@ -122,7 +128,7 @@ trust_root(void)
 uid_t
 trust_host_uid(void)
 {
-	if (!me.known)
+	if (!me.known || me.euid != geteuid())
 		trust_compute();
 	return me.host;
 }
