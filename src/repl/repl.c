@@ -174,15 +174,18 @@ history_path(struct nsx_err *err)
 }
 
 /* readline reads $INPUTRC, else ~/.inputrc: key bindings there can type a
- * command into root's shell. As root, either must be root's alone. */
+ * command into root's shell. As root, either must be root's alone (and
+ * the terminfo: trust_terminal). */
 static int
-inputrc_trusted(struct nsx_err *err)
+terminal_trusted(struct nsx_err *err)
 {
 	const char *rc = getenv("INPUTRC"), *home;
 	char label[PATH_MAX + 64], path[PATH_MAX + 16];
 
 	if (!trust_root())
 		return 0;
+	if (trust_terminal(err) < 0)
+		return -1;
 	if (rc && *rc)
 		return trust_env("INPUTRC", rc, err);
 	if (!(home = trust_home(label, sizeof(label))))
@@ -260,7 +263,7 @@ repl_interactive(struct nsx_shell *sh)
 	struct nsx_err err;
 
 	cur_sh = sh;
-	if (inputrc_trusted(&err) < 0) {
+	if (terminal_trusted(&err) < 0) {
 		nsx_err_print(NULL, &err);
 		return 1;
 	}

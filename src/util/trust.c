@@ -380,3 +380,28 @@ trust_state_home(char *buf, size_t n, struct nsx_err *err)
 	mkdirs(buf, 0700);
 	return trust_dir_ours(buf, 022, "set XDG_STATE_HOME to a directory of yours", err);
 }
+
+int
+trust_terminal(struct nsx_err *err)
+{
+	const char *ti = getenv("TERMINFO"), *dirs = getenv("TERMINFO_DIRS"), *home;
+	char label[PATH_MAX + 64], path[PATH_MAX + 16], *copy, *save = NULL;
+	int rc = 0;
+
+	if (!trust_root())
+		return 0;
+	if (ti && *ti && trust_env("TERMINFO", ti, err) < 0)
+		return -1;
+	if (dirs && *dirs) {
+		copy = strdup(dirs);
+		for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && rc == 0; d = strtok_r(NULL, ":", &save))
+			rc = trust_env("TERMINFO_DIRS", d, err);
+		free(copy);
+		if (rc < 0)
+			return -1;
+	}
+	if (!(home = trust_home(label, sizeof(label))))
+		return 0;
+	snprintf(path, sizeof(path), "%s/.terminfo", home);
+	return trust_require(label, path, "run nsx with root's own HOME (su -, sudo -H)", err);
+}

@@ -77,4 +77,10 @@ int trust_state_home(char *buf, size_t n, struct nsx_err *err);
  * names it in errors. */
 const char *trust_home(char *label, size_t n);
 
+/* Before the terminal is set up (readline, curses): as root, the terminfo
+ * ncurses would read before the system's ($TERMINFO, ~/.terminfo,
+ * $TERMINFO_DIRS) must be root's alone; what an entry holds is written to
+ * root's terminal. */
+int trust_terminal(struct nsx_err *err);
+
 #endif
