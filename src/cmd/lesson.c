@@ -205,8 +205,11 @@ set_env(const struct lctx *c)
 	char lab[PATH_MAX], uid[16];
 	struct nsx_err err;
 
+	/* never an inherited value: cleanups unmount and remove under it */
 	if (progress_lab(c->les->name, lab, sizeof(lab), &err) == 0)
 		setenv("NSX_LAB", lab, 1);
+	else
+		unsetenv("NSX_LAB");
 	setenv("NSX_LESSON", c->les->name, 1);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)(c->prog.have_ref ? c->prog.ref.uid : getuid()));
 	setenv("NSX_UID", uid, 1);
