@@ -5,7 +5,8 @@
 # (NSX_CACHE_DIR), a state directory (NSX_STATE_DIR), lessons whose check
 # and cleanup would leave a marker (NSX_LESSONS, --lessons), a progress
 # file whose mystery line names a process of this test's (XDG_STATE_HOME,
-# HOME) and an inputrc (INPUTRC, HOME); root runs nsx with each variable
+# HOME), an inputrc (INPUTRC, HOME) and terminfo (TERMINFO, HOME); root
+# runs nsx with each variable
 # pointing there. Each is refused in one line naming the variable, what is
 # wrong and what to do; no marker, the process alive, nothing written
 # there. Root's own paths under mktemp -d still work. The production ./nsx
@@ -156,6 +157,11 @@ like "$(repl "${ROOT_ENV[*]} HOME=$H TERM=dumb $NSX")" "^nsx: HOME=$H: $OWNED" \
 	"REPL with HOME=student's: refused (history, ~/.inputrc)"
 like "$(repl "${ROOT_ENV[*]} INPUTRC=$H/inputrc TERM=dumb $NSX")" "^nsx: INPUTRC=$H/inputrc: $OWNED" \
 	"REPL with INPUTRC=student's: refused"
+as_a mkdir -p "$H/terminfo/x"
+like "$(repl "${ROOT_ENV[*]} TERMINFO=$H/terminfo TERM=xterm $NSX view")" "^nsx: view: TERMINFO=$H/terminfo: $OWNED" \
+	"view with TERMINFO=student's: refused (what terminfo holds is written to root's terminal)"
+like "$(repl "${ROOT_ENV[*]} HOME=$H TERM=xterm $NSX view")" "^nsx: view: HOME=$H: $OWNED" \
+	"view with HOME=student's: refused (~/.terminfo)"
 is "$(ls -A "$H/.local/state/nsx")" progress "... no history written in the student's directory"
 like "$(printf 'exit\n' | timeout -s KILL 20 script -qec "${ROOT_ENV[*]} INPUTRC=/dev/null TERM=dumb $NSX" /dev/null 2>&1)" \
 	"nsx# " "REPL with root's own HOME under mktemp -d and INPUTRC=/dev/null: starts"
