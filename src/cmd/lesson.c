@@ -205,10 +205,14 @@ set_env(const struct lctx *c)
 	char lab[PATH_MAX], uid[16];
 	struct nsx_err err;
 
-	/* never an inherited value: cleanups unmount and remove under it */
+	/* a level after chroot cannot reach the lab to make it: it keeps the
+	 * value nsx set before (levels are forks), but never one nsx did not
+	 * set (from the caller's environment): cleanups unmount under it */
+	static bool lab_set;
+
 	if (progress_lab(c->les->name, lab, sizeof(lab), &err) == 0)
-		setenv("NSX_LAB", lab, 1);
-	else
+		lab_set = setenv("NSX_LAB", lab, 1) == 0;
+	else if (!lab_set)
 		unsetenv("NSX_LAB");
 	setenv("NSX_LESSON", c->les->name, 1);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)(c->prog.have_ref ? c->prog.ref.uid : getuid()));
