@@ -513,19 +513,12 @@ lesson_trust(const char *path, struct nsx_err *err)
 static int
 lesson_dirs_trusted(const char *dir, const char *env, struct nsx_err *err)
 {
-	char label[PATH_MAX + 16], *copy, *save = NULL;
-	int rc = 0;
+	char label[PATH_MAX + 16];
 
 	snprintf(label, sizeof(label), "--lessons %s", dir ? dir : "");
 	if (dir && trust_require(label, dir, "use a directory that root owns", err) < 0)
 		return -1;
-	if (!env || !*env || !trust_root())
-		return 0;
-	copy = xstrdup(env);
-	for (char *d = strtok_r(copy, ":", &save); d && rc == 0; d = strtok_r(NULL, ":", &save))
-		rc = trust_env("NSX_LESSONS", d, err);
-	free(copy);
-	return rc;
+	return trust_env_list("NSX_LESSONS", env, err);
 }
 
 int

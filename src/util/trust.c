@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sys/sys.h"
+#include "util/xalloc.h"
 
 /* the kernel's own limit on symlinks in one lookup (MAXSYMLINKS) */
 #define TRUST_MAXLINKS 40
@@ -302,6 +303,21 @@ trust_env(const char *var, const char *path, struct nsx_err *err)
 }
 
 int
+trust_env_list(const char *var, const char *list, struct nsx_err *err)
+{
+	char *copy, *save = NULL;
+	int rc = 0;
+
+	if (!list || !*list || !trust_root())
+		return 0;
+	copy = xstrdup(list);
+	for (char *d = strtok_r(copy, ":", &save); d && rc == 0; d = strtok_r(NULL, ":", &save))
+		rc = trust_env(var, d, err);
+	free(copy);
+	return rc;
+}
+
+int
 trust_dir_ours(const char *dir, mode_t forbid, const char *todo, struct nsx_err *err)
 {
 	struct stat st;
@@ -385,21 +401,14 @@ int
 trust_terminal(struct nsx_err *err)
 {
 	const char *ti = getenv("TERMINFO"), *dirs = getenv("TERMINFO_DIRS"), *home;
-	char label[PATH_MAX + 64], path[PATH_MAX + 16], *copy, *save = NULL;
-	int rc = 0;
+	char label[PATH_MAX + 64], path[PATH_MAX + 16];
 
 	if (!trust_root())
 		return 0;
 	if (ti && *ti && trust_env("TERMINFO", ti, err) < 0)
 		return -1;
-	if (dirs && *dirs) {
-		copy = strdup(dirs);
-		for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && rc == 0; d = strtok_r(NULL, ":", &save))
-			rc = trust_env("TERMINFO_DIRS", d, err);
-		free(copy);
-		if (rc < 0)
-			return -1;
-	}
+	if (trust_env_list("TERMINFO_DIRS", dirs, err) < 0)
+		return -1;
 	if (!(home = trust_home(label, sizeof(label))))
 		return 0;
 	snprintf(path, sizeof(path), "%s/.terminfo", home);

@@ -59,6 +59,10 @@ int trust_require(const char *label, const char *path, const char *todo, struct 
 /* trust_require for a path from environment variable var. */
 int trust_env(const char *var, const char *path, struct nsx_err *err);
 
+/* trust_env for each directory of a colon-separated list (NSX_LESSONS,
+ * TERMINFO_DIRS; empty entries are nothing). */
+int trust_env_list(const char *var, const char *list, struct nsx_err *err);
+
 /* dir is a directory (not a link) of this user (st_uid == geteuid(), which
  * inside a user namespace is the host uid's) with none of the mode bits
  * forbid: another user's, pre-created in a shared place, is refused, never
