@@ -44,6 +44,14 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 # everything but main: linked into the unit tests
 LIBOBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 
+# Test hooks (NSX_TEST_*, src/util/testhook.h) exist only in the binary the
+# tests run, $(BUILD)/nsx: its testhook.o is compiled with -DNSX_TEST_HOOKS.
+# ./nsx (make, make run, make install) links the same objects but
+# testhook-prod.o, the one file compiled a second time, without them.
+HOOK_OBJ := $(BUILD)/src/util/testhook.o
+PROD_OBJS := $(filter-out $(HOOK_OBJ),$(OBJS)) $(BUILD)/src/util/testhook-prod.o
+$(HOOK_OBJ): NSX_CFLAGS += -DNSX_TEST_HOOKS
+
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.t)
 
@@ -55,18 +63,29 @@ UNIT_BINS += $(FUZZ_REPLAYS)
 
 .PHONY: all deps run test check asan fuzz fuzz-build bench scale screenshots install install-only uninstall clean
 
-all: nsx
+all: nsx $(BUILD)/nsx
 
 # a rename, not a copy over: ./nsx may be running (a test, a student's shell)
-nsx: $(BUILD)/nsx
+nsx: $(BUILD)/nsx-prod
 	@cp $< $@.new && mv -f $@.new $@
 
 # `make V=1` shows the full compiler command lines
 Q := $(if $(V),,@)
 
+# with the test hooks: what `make test` runs
 $(BUILD)/nsx: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NSX_LIBS)
+
+# without them: ./nsx
+$(BUILD)/nsx-prod: $(PROD_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NSX_LIBS)
+
+$(BUILD)/src/util/testhook-prod.o: src/util/testhook.c src/util/testhook.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(NSX_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
@@ -158,7 +177,7 @@ asan:
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		NSX_ASAN=1 test-only
 
-test-only: $(BUILD)/nsx $(UNIT_BINS)
+test-only: $(BUILD)/nsx $(BUILD)/nsx-prod $(UNIT_BINS)
 	NSX=$(CURDIR)/$(BUILD)/nsx NSX_TOP=$(CURDIR) NSX_BUILD=$(CURDIR)/$(BUILD) \
 		prove -v $(UNIT_BINS) $(TESTS_SH)
 

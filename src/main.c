@@ -16,6 +16,7 @@
 #include "model/model.h"
 #include "repl/repl.h"
 #include "util/title.h"
+#include "util/trust.h"
 
 #ifndef NSX_VERSION
 #define NSX_VERSION "0.1"
@@ -75,6 +76,8 @@ main(int argc, char **argv)
 	int i;
 
 	title_init(argc, argv);
+	/* who we are on the host, before any level unshares a user namespace */
+	trust_init();
 
 	/* LC_CTYPE is what readline and libsmartcols use (UTF-8 widths); all of
 	 * LC_ALL opens some 25 locale files at every start */

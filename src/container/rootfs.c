@@ -38,6 +38,8 @@
 
 #include "sys/sys.h"
 #include "util/archive_dl.h"
+#include "util/testhook.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 extern char **environ;
@@ -237,7 +239,7 @@ dir_sweep(int fd, int *sub)
 static void
 clear_pause(int fd)
 {
-	const char *name = getenv("NSX_TEST_PAUSE_CLEAR");
+	const char *name = testhook("NSX_TEST_PAUSE_CLEAR");
 	char link[64], path[PATH_MAX];
 	ssize_t len;
 
@@ -378,24 +380,29 @@ mkdir_p(char *path, struct nsx_err *err)
 	return 0;
 }
 
-/* The cache's path, without touching the filesystem. */
+/* The cache's path, without changing the filesystem. Root's is
+ * /var/cache/nsx, or NSX_CACHE_DIR if root alone can change it (root
+ * runs what is in it); root in a user namespace a normal user made is
+ * that user, with that user's cache. */
 static int
 cache_path(char *buf, size_t n, struct nsx_err *err)
 {
-	const char *env = getenv("NSX_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
+	const char *env = getenv("NSX_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home;
+	char label[PATH_MAX + 64];
 	size_t len;
 	int rc;
 
 	if (env && *env) {
 		if (env[0] != '/')
 			return nsx_error(err, EINVAL, "NSX_CACHE_DIR=%s is not an absolute path", env);
+		if (trust_env("NSX_CACHE_DIR", env, err) < 0)
+			return -1;
 		rc = path_fmt(buf, n, err, "%s", env);
-	} else if (geteuid() == 0)
+	} else if (trust_root())
 		rc = path_fmt(buf, n, err, "/var/cache/nsx");
 	else if (xdg && xdg[0] == '/')	/* XDG: a relative value is ignored */
 		rc = path_fmt(buf, n, err, "%s/nsx", xdg);
-	else if (home && home[0] == '/')
+	else if ((home = trust_home(label, sizeof(label))))
 		rc = path_fmt(buf, n, err, "%s/.cache/nsx", home);
 	else
 		return nsx_error(err, ENOENT, "no cache directory: set HOME or NSX_CACHE_DIR");
@@ -519,7 +526,7 @@ tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 static int
 tmp_publish(const char *tmp, const char *final, struct nsx_err *err)
 {
-	const char *fail = getenv("NSX_TEST_FAIL_AT");
+	const char *fail = testhook("NSX_TEST_FAIL_AT");
 	int e;
 
 	if (fail && strcmp(fail, "rootfs") == 0) {
@@ -932,12 +939,17 @@ static const struct {
 	{ "etc/hostname", "nsx\n" },
 };
 
+/* NSX_BUSYBOX, or Debian's busybox-static. It is copied and run
+ * (`busybox --list`): as root, an override must be root's alone. NULL when
+ * it is not (err says why). */
 static const char *
-busybox_path(void)
+busybox_path(struct nsx_err *err)
 {
 	const char *p = getenv("NSX_BUSYBOX");
 
-	return p && *p ? p : "/bin/busybox";
+	if (!p || !*p)
+		return "/bin/busybox";
+	return trust_env("NSX_BUSYBOX", p, err) < 0 ? NULL : p;
 }
 
 static int
@@ -1071,7 +1083,7 @@ bb_applets(int tfd, const char *tmp, struct nsx_err *err)
 	if (bfd < 0)
 		rc = nsx_error(err, errno, "%s/bin: %s", tmp, strerror(errno));
 	else if (rc == 0 && faccessat(bfd, "sh", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		rc = nsx_error(err, ENOENT, "%s has no sh applet", busybox_path());
+		rc = nsx_error(err, ENOENT, "%s has no sh applet", busybox_path(NULL) ?: "busybox");
 	if (bfd >= 0)
 		close(bfd);
 	free(list);
@@ -1186,13 +1198,15 @@ bb_build(const char *cache, const char *bb, char *out, size_t n, struct nsx_err 
 int
 rootfs_builtin(char *out, size_t n, struct nsx_err *err)
 {
-	const char *bb = busybox_path();
+	const char *bb = busybox_path(err);
 	char cache[PATH_MAX], hex[HEX_LEN + 1];
 	struct stat st;
 
+	if (!bb)
+		return -1;
 	/* The warm path, on every `nsx run`: stat busybox, readlink its stamp,
-	 * stat the tree (and geteuid without NSX_CACHE_DIR). No hashing, and no
-	 * mkdir: the cache exists if the stamp does. */
+	 * stat the tree. No hashing, and no mkdir: the cache exists if the
+	 * stamp does. */
 	if (stat(bb, &st) < 0)
 		return busybox_missing(bb, errno, err);
 	if (cache_path(cache, sizeof(cache), err) < 0)
@@ -2373,7 +2387,7 @@ rootfs_landlock_abi(void)
 	long abi;
 
 	/* a test hook: the fallback below, on a kernel that has Landlock */
-	if (getenv("NSX_TEST_NO_LANDLOCK"))
+	if (testhook("NSX_TEST_NO_LANDLOCK"))
 		return 0;
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	return abi < 0 ? 0 : (int)abi;
@@ -2535,7 +2549,7 @@ confine(const struct job *job, int *root)
 static int
 unpack_probe(void)
 {
-	const char *p = getenv("NSX_TEST_UNPACK_PROBE");
+	const char *p = testhook("NSX_TEST_UNPACK_PROBE");
 	int fd;
 
 	if (!p || !*p)

@@ -28,6 +28,7 @@
 
 #include "container/live.h"
 #include "sys/sys.h"
+#include "util/testhook.h"
 #include "util/xalloc.h"
 
 /* ---- the child's side of the protocol ---- */
@@ -495,11 +496,12 @@ run_cg_keep(const char *dir, void *unused)
 	return found;
 }
 
-/* NSX_TEST_STOP_AT or NSX_TEST_FAIL_AT: unset, or a step's name */
+/* NSX_TEST_STOP_AT or NSX_TEST_FAIL_AT: unset, or a step's name (test
+ * hooks: never set in a production build) */
 static int
 check_test_step(const char *var, const char **name, struct nsx_err *err)
 {
-	*name = getenv(var);
+	*name = testhook(var);
 	if (!*name)
 		return 0;
 	for (int i = 0; i < ST_NSTEPS; i++)

@@ -16,19 +16,9 @@
 
 #include "container/net.h"
 #include "sys/sys.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
-/* A directory someone else made (/tmp/nsx-UID planted by another user)
- * could hold links that send our writes anywhere. */
-static int
-state_dir_ours(const char *dir, struct nsx_err *err)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
-		return nsx_error(err, EPERM, "%s is not a directory of yours alone (mode 0700): remove it", dir);
-	return 0;
-}
 
 /* Records are run-time state: on a tmpfs, gone at reboot, and cheap to
  * write (/run on an ext4 made each run's create, rename and unlink cost
@@ -49,23 +39,36 @@ state_root_dir(char *buf, size_t n, struct nsx_err *err)
 	return 0;
 }
 
+/* The records' directory: NSX_STATE_DIR, root's (above), else
+ * $XDG_RUNTIME_DIR/nsx or /tmp/nsx-UID. UID is the host uid: every
+ * student is root in their own `unshare -r`, and /tmp/nsx-0 would be one
+ * directory for all of them, the first one's. As root, a directory from
+ * the environment must be root's alone (root acts on what records name);
+ * anyone's must be theirs: one another user made first (in /tmp anyone
+ * can) is refused, never used, since it could hold links that send our
+ * writes anywhere. */
 static int
 state_dir(char *buf, size_t n, struct nsx_err *err)
 {
 	const char *env = getenv("NSX_STATE_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
 
-	if (env && *env)
+	if (env && *env) {
+		if (trust_env("NSX_STATE_DIR", env, err) < 0)
+			return -1;
 		snprintf(buf, n, "%s", env);
-	else if (geteuid() == 0 && sys_in_init_userns()) {
+	} else if (geteuid() == 0 && sys_in_init_userns()) {
 		if (state_root_dir(buf, n, err) < 0)
 			return -1;
-	} else if (xdg && *xdg)
+	} else if (xdg && *xdg) {
+		if (trust_env("XDG_RUNTIME_DIR", xdg, err) < 0)
+			return -1;
 		snprintf(buf, n, "%s/nsx", xdg);
-	else
-		snprintf(buf, n, "/tmp/nsx-%u", (unsigned)geteuid());
+	} else
+		snprintf(buf, n, "/tmp/nsx-%u", (unsigned)trust_host_uid());
 	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return nsx_error(err, errno, "cannot make the state directory %s: %s", buf, strerror(errno));
-	return state_dir_ours(buf, err);
+	return trust_dir_ours(buf, 077, env && *env ? "unset NSX_STATE_DIR, or use a directory of yours"
+				      : "set XDG_RUNTIME_DIR or NSX_STATE_DIR to a directory of yours", err);
 }
 
 static void

@@ -73,12 +73,17 @@ int lesson_file_name(const char *base, int *number, char *name, size_t n);
 /* Where lessons are: dir (--lessons) first, then $NSX_LESSONS (colon-
  * separated), then lessons/ beside the binary, then ../share/nsx/lessons
  * from it. Fills paths[] (malloc'ed, sorted by number then name) of every
- * *.lesson file found, the first of a name winning. */
+ * *.lesson file found, the first of a name winning. As root, dir and
+ * $NSX_LESSONS must be root's alone (trust_require), else an error. */
 int lesson_find_all(const char *dir, char ***paths, int *n, struct nsx_err *err);
 void lesson_paths_free(char **paths, int n);
 /* The file of lesson ARG (a number or a name); for a number with a root and
- * a rootless lesson, the one this user can run. */
+ * a rootless lesson, the one this user can run (as root, only when root
+ * alone can change it: lesson_trust). */
 int lesson_find(const char *dir, const char *arg, char **path, struct nsx_err *err);
+/* As root, 0 only when root alone can change the lesson file at path (and
+ * every directory above it): its checks and cleanups run as root. */
+int lesson_trust(const char *path, struct nsx_err *err);
 
 /* ---- checks (check.c) ---- */
 

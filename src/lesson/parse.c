@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 /* Where a key may appear and how often. */
@@ -498,6 +499,29 @@ scan_exe_dirs(struct found **v, int *n)
 }
 
 int
+lesson_trust(const char *path, struct nsx_err *err)
+{
+	char label[PATH_MAX + 8];
+
+	snprintf(label, sizeof(label), "lesson %s", path);
+	return trust_require(label, path, "copy it into a directory that root owns, or take the "
+			     "lesson as a normal user", err);
+}
+
+/* As root, --lessons and every directory of NSX_LESSONS: a lesson's
+ * checks and cleanups run as the caller. */
+static int
+lesson_dirs_trusted(const char *dir, const char *env, struct nsx_err *err)
+{
+	char label[PATH_MAX + 16];
+
+	snprintf(label, sizeof(label), "--lessons %s", dir ? dir : "");
+	if (dir && trust_require(label, dir, "use a directory that root owns", err) < 0)
+		return -1;
+	return trust_env_list("NSX_LESSONS", env, err);
+}
+
+int
 lesson_find_all(const char *dir, char ***paths, int *np, struct nsx_err *err)
 {
 	struct found *v = NULL;
@@ -507,6 +531,8 @@ lesson_find_all(const char *dir, char ***paths, int *np, struct nsx_err *err)
 
 	if (dir && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
 		return nsx_error(err, errno ? errno : ENOTDIR, "--lessons %s: not a directory", dir);
+	if (lesson_dirs_trusted(dir, env, err) < 0)
+		return -1;
 	if (dir)
 		scan_dir(dir, &v, &n);
 	if (env && *env) {
@@ -576,9 +602,9 @@ lesson_find(const char *dir, const char *arg, char **path, struct nsx_err *err)
 	}
 	if (pick < 0)
 		pick = first;
-	if (pick < 0) {
+	if (pick < 0 || lesson_trust(paths[pick], err) < 0) {
 		lesson_paths_free(paths, n);
-		return nsx_error(err, ENOENT, "no lesson '%s' (see 'lesson list')", arg);
+		return pick < 0 ? nsx_error(err, ENOENT, "no lesson '%s' (see 'lesson list')", arg) : -1;
 	}
 	*path = xstrdup(paths[pick]);
 	lesson_paths_free(paths, n);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "model/model.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 #define MAGIC "nsx-progress 1"
@@ -26,28 +27,17 @@
 static int dirfd_cached = -1;
 static char dirpath[PATH_MAX];
 
+/* As root, the directory must be root's alone: a planted progress file
+ * names a "mystery" PID that `lesson start` kills, and a lesson file that
+ * runs. Anyone's must be theirs (trust_state_home). */
 int
 progress_dirfd(struct nsx_err *err)
 {
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-
 	if (dirfd_cached >= 0)
 		return dirfd_cached;
-	if (state && *state == '/')
-		snprintf(dirpath, sizeof(dirpath), "%s/nsx", state);
-	else if (home && *home == '/')
-		snprintf(dirpath, sizeof(dirpath), "%s/.local/state/nsx", home);
-	else
-		return nsx_error(err, ENOENT, "no place for progress: set HOME or XDG_STATE_HOME");
-	for (char *p = dirpath + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(dirpath, 0700);
-		*p = '/';
-	}
-	mkdir(dirpath, 0700);
-	dirfd_cached = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (trust_state_home(dirpath, sizeof(dirpath), err) < 0)
+		return -1;
+	dirfd_cached = open(dirpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd_cached < 0)
 		return nsx_error(err, errno, "%s: %s", dirpath, strerror(errno));
 	return dirfd_cached;

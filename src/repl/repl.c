@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 #include "repl/exec.h"
 #include "repl/split.h"
 #include "util/safe.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 int
@@ -156,32 +159,41 @@ history_create(const char *path)
 		close(fd);
 }
 
+/* $XDG_STATE_HOME/nsx/history (trust_state_home: as root, a directory
+ * root alone can change). NULL and err: no history; err->errnum ENOENT
+ * when there is merely no place for it. */
 static char *
-history_path(void)
+history_path(struct nsx_err *err)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	char *dir, *path;
+	char dir[PATH_MAX], *path;
 
-	if (state && *state == '/')
-		dir = xasprintf("%s/nsx", state);
-	else if (home && *home)
-		dir = xasprintf("%s/.local/state/nsx", home);
-	else
+	if (trust_state_home(dir, sizeof(dir), err) < 0)
 		return NULL;
-	/* mkdir -p, private: the history may hold paths and names */
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(dir, 0700);
-		*p = '/';
-	}
-	mkdir(dir, 0700);
 	path = xasprintf("%s/history", dir);
-	free(dir);
 	history_create(path);
 	return path;
+}
+
+/* readline reads $INPUTRC, else ~/.inputrc: key bindings there can type a
+ * command into root's shell. As root, either must be root's alone (and
+ * the terminfo: trust_terminal). */
+static int
+terminal_trusted(struct nsx_err *err)
+{
+	const char *rc = getenv("INPUTRC"), *home;
+	char label[PATH_MAX + 64], path[PATH_MAX + 16];
+
+	if (!trust_root())
+		return 0;
+	if (trust_terminal(err) < 0)
+		return -1;
+	if (rc && *rc)
+		return trust_env("INPUTRC", rc, err);
+	if (!(home = trust_home(label, sizeof(label))))
+		return 0;
+	snprintf(path, sizeof(path), "%s/.inputrc", home);
+	return trust_require(label, path, "run nsx with root's own HOME (su -, sudo -H), or set "
+			     "INPUTRC to a file that root owns", err);
 }
 
 /* ---- prompt ---- */
@@ -253,8 +265,18 @@ repl_interactive(struct nsx_shell *sh)
 	sigset_t block, waitmask;
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 
+	struct nsx_err err;
+
 	cur_sh = sh;
-	cur_history = history_path();
+	if (terminal_trusted(&err) < 0) {
+		nsx_err_print(NULL, &err);
+		return 1;
+	}
+	cur_history = history_path(&err);
+	if (!cur_history && err.errnum != ENOENT) {
+		nsx_err_print(NULL, &err);
+		return 1;
+	}
 	rl_readline_name = "nsx";
 	/* `nsx | tee log`: the prompt and the echo go to the terminal, as
 	 * bash does, and only the commands' output into the pipe */

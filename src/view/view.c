@@ -20,6 +20,7 @@
 #include "model/model.h"
 #include "repl/repl.h"
 #include "util/safe.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 #include "view/content.h"
 #include "view/frame.h"
@@ -1177,6 +1178,8 @@ view_run(struct nsx_shell *sh, const struct view_opts *o, struct nsx_err *err)
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return nsx_error(err, ENOTTY, "not a terminal (for one frame as text: view --once --size 80x24)");
+	if (trust_terminal(err) < 0)
+		return -1;
 	if (!newterm(NULL, stdout, stdin))
 		return nsx_error(err, EINVAL, "cannot use the terminal '%s' (set TERM to one terminfo knows, "
 				 "e.g. xterm-256color)", getenv("TERM") ? getenv("TERM") : "");
