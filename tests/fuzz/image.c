@@ -100,7 +100,8 @@ static void
 fuzz_tar(const uint8_t *data, size_t size, bool layer)
 {
 	struct nsx_err err = { 0 };
-	struct unpack u = { .what = "fuzz", .layer = layer, .root = treefd, .err = &err };
+	struct unpack u = { .what = "fuzz", .layer = layer, .root = treefd, .err = &err,
+			    .lim = { ROOTFS_MAX_BYTES, ROOTFS_MAX_ENTRIES, ROOTFS_MAX_DEPTH } };
 	char **wh = NULL;
 	size_t nwh = 0;
 	int rc = 0;
@@ -110,16 +111,18 @@ fuzz_tar(const uint8_t *data, size_t size, bool layer)
 	src->fd = memfd;
 	if (fchdir(treefd) < 0)
 		abort();
-	if (layer) {
-		rc = layer_scan(&u, src, &wh, &nwh);
-		for (size_t i = 0; i < nwh && rc == 0; i++)
-			rc = whiteout_apply(&u, wh[i]);
-		for (size_t i = 0; i < nwh; i++)
-			free(wh[i]);
-		free(wh);
-	}
+	/* as job_child does: pass 1 (headers, bounds, whiteouts), then pass 2
+	 * with the tally reset; the free-space check is the cache's, not here */
+	rc = scan_pass(&u, src, layer ? &wh : NULL, &nwh);
+	memset(&u.t, 0, sizeof(u.t));
+	for (size_t i = 0; i < nwh && rc == 0; i++)
+		rc = whiteout_apply(&u, wh[i]);
+	for (size_t i = 0; i < nwh; i++)
+		free(wh[i]);
+	free(wh);
 	if (rc == 0)
 		rc = unpack_pass(&u, src);
+	meta_free(&u.meta);
 	if (rc < 0)
 		fz_assert(err.msg[0]);
 	if (fchdir(cwdfd) < 0)
