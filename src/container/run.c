@@ -469,6 +469,19 @@ run_cleanup(struct parent *pa)
  * not cg_make's limits, written just after the mkdir. */
 #define RUN_CG_GRACE 2	/* s */
 
+/* Made at least RUN_CG_GRACE ago, to the nanosecond (whole seconds would
+ * make the grace anything between 1 and 2 s). */
+static bool
+cg_old_enough(const struct stat *st)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return false;
+	return (now.tv_sec - st->st_mtim.tv_sec) * 1000000000LL +
+	       (now.tv_nsec - st->st_mtim.tv_nsec) >= RUN_CG_GRACE * 1000000000LL;
+}
+
 /* For cg_sweep: keep dir unless it is an nsx-NAME older than the grace
  * that no live record of ours names. Records are read now, after the dir
  * was seen; a run writes its record before it makes its cgroup, so a live
@@ -485,7 +498,7 @@ run_cg_keep(const char *dir, void *unused)
 	/* a name no container can have is not ours */
 	if (!base || strncmp(base + 1, "nsx-", 4) != 0 || state_check_name(base + 5, NULL) < 0)
 		return true;
-	if (stat(dir, &st) < 0 || time(NULL) - st.st_mtime < RUN_CG_GRACE)
+	if (stat(dir, &st) < 0 || !cg_old_enough(&st))
 		return true;
 	if (state_list(&v, &n, NULL) < 0)
 		return true;	/* cannot tell */

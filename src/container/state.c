@@ -20,24 +20,11 @@
 #include "util/xalloc.h"
 
 
-/* Records are run-time state: on a tmpfs, gone at reboot, and cheap to
- * write (/run on an ext4 made each run's create, rename and unlink cost
- * a journal commit). Where /run is not a tmpfs, root's go to /dev/shm. */
-static int
-state_root_dir(char *buf, size_t n, struct nsx_err *err)
-{
-	struct statfs sf;
-
-	if (statfs("/run", &sf) == 0 && sf.f_type == TMPFS_MAGIC) {
-		snprintf(buf, n, "/run/nsx");
-		return 0;
-	}
-	/* /dev/shm is everyone's: the directory must be ours, not a planted one */
-	snprintf(buf, n, "/dev/shm/nsx-run");
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return nsx_error(err, errno, "cannot make the state directory %s: %s", buf, strerror(errno));
-	return 0;
-}
+/* Root's records: /run/nsx, on a tmpfs on every systemd machine (gone at
+ * reboot). Not /dev/shm even where /run is on a disk: /dev/shm is
+ * everyone's, and a student who made /dev/shm/nsx-run first would shut
+ * root out of its own records. */
+#define STATE_ROOT_DIR "/run/nsx"
 
 /* The records' directory: NSX_STATE_DIR, root's (above), else
  * $XDG_RUNTIME_DIR/nsx or /tmp/nsx-UID. UID is the host uid: every
@@ -57,8 +44,7 @@ state_dir(char *buf, size_t n, struct nsx_err *err)
 			return -1;
 		snprintf(buf, n, "%s", env);
 	} else if (geteuid() == 0 && sys_in_init_userns()) {
-		if (state_root_dir(buf, n, err) < 0)
-			return -1;
+		snprintf(buf, n, "%s", STATE_ROOT_DIR);
 	} else if (xdg && *xdg) {
 		if (trust_env("XDG_RUNTIME_DIR", xdg, err) < 0)
 			return -1;

@@ -1,7 +1,6 @@
 /* Running containers by name: one small record per container in a state
- * directory (/run/nsx as root, or /dev/shm/nsx-run where /run is no tmpfs;
- * $XDG_RUNTIME_DIR/nsx or /tmp/nsx-UID
- * otherwise; NSX_STATE_DIR overrides it). `ps` lists them, `enter NAME`
+ * directory (/run/nsx as root; $XDG_RUNTIME_DIR/nsx or /tmp/nsx-UID
+ * otherwise, UID the host uid; NSX_STATE_DIR overrides it). `ps` lists them, `enter NAME`
  * finds the container's PID, and a run killed with SIGKILL leaves a record
  * nobody holds locked: the next run or `ps` removes what it names (cgroup,
  * veth) and the record. */

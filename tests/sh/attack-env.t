@@ -181,6 +181,19 @@ is "$("${ROOT_ENV[@]}" NSX_TEST_FAIL_AT=nope "$PROD" run -- echo ran 2>&1)" ran 
 is "$("${ROOT_ENV[@]}" NSX_TEST_STOP_AT=pivot timeout -s KILL 30 "$PROD" run -- echo ran 2>&1; echo "rc=$?")" "ran
 rc=0" "... nor stops at NSX_TEST_STOP_AT"
 
+# ---- root's own records: never where a student could be first ----
+# /dev/shm is everyone's: a directory a student makes there first (root's
+# records went to /dev/shm/nsx-run where /run is no tmpfs) must not shut
+# root out; root's records are in /run/nsx, which only root can make
+if [ ! -e /dev/shm/nsx-run ]; then
+	as_a mkdir -m 700 /dev/shm/nsx-run && on_exit "rm -rf /dev/shm/nsx-run"
+fi
+out=$(env -u NSX_STATE_DIR -u XDG_RUNTIME_DIR "${ROOT_ENV[@]/#NSX_STATE_DIR=*/NSX_STATE_DIR=}" \
+	"$NSX" run -- echo ran 2>&1)
+is "$out" ran "root's run works with a student's /dev/shm/nsx-run in place"
+is "$(stat -c '%u %a' /run/nsx 2>&1)" "0 700" "... root's records are in /run/nsx, root's alone"
+is "$(find /dev/shm/nsx-run -mindepth 1 2>/dev/null | wc -l)" 0 "... nothing of root's in the student's directory"
+
 # ---- two students, each mapped to root (unshare -Ur): records by host uid ----
 mkdir -m 755 "$T/xtb"
 test_user xtenvb "$T/xtb" || { done_testing; exit; }

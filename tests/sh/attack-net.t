@@ -132,11 +132,11 @@ out=$(run -- sh -c "ls -A $PC 2>/dev/null | wc -l; grep -c ' $PC ' /proc/self/mo
 if [ -n "$(ls -A $PC 2>/dev/null)" ]; then
 	is "$(echo $out)" "0 1" "$PC: $(ls -A $PC | wc -l) entries on the host, none inside (an empty read-only tmpfs over it)"
 else
-	# RAPL needs the hardware and its driver: no such directory here, and
-	# none for the container to read; nothing is mounted, the run works
 	is "$(echo $out)" "0 0" "$PC is absent here (no RAPL), so nothing to mask and no error"
-	echo "ok $((TAP_N += 1)) # SKIP $PC has no entries on this host: its masking is not seen here"
 fi
+# (where RAPL exists the first case masks it; on a host without it, as
+# here, the list's other directories show the same mount at work in
+# run-security.t: /sys/firmware)
 
 # ---- 9: --net host drops CAP_NET_RAW ----
 
@@ -185,6 +185,10 @@ for d in $k2; do on_exit "rmdir '$d'"; done	# (if the sweep fails)
 kill -9 $spid
 wait $spid 2>/dev/null
 rm "$NSX_STATE_DIR/k2-$TAG"
+# at once: the sweep must leave a cgroup of under 2 s (a live run's on its
+# way in, from another state directory, could be between mkdir and attach)
+"$NSX" run -- true
+is "$(exist $k2)" "$k2" "a cgroup without a record younger than 2 s stays (it may be a live run's on its way in)"
 # beside them, cgroups that are not nsx's or not stale (made now: old
 # enough by the time of the sweep below)
 P=$(dirname "$(echo "$k2" | head -1)")
@@ -198,8 +202,6 @@ echo $busy >"$P/nsx-xnbusy$$/cgroup.procs"
 stop live-$TAG --memory 64m --pids 50
 live=$(dirs live-$TAG)
 livepid=$spid
-"$NSX" run -- true
-is "$(exist $k2)" "$k2" "a cgroup without a record younger than 2 s stays (it may be a live run's on its way in)"
 sleep 2.1
 "$NSX" run -- true
 is "$(exist $k2)" "" "older, no process, no record: the next run removes it"
