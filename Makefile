@@ -174,7 +174,7 @@ test-only: $(BUILD)/nsx $(UNIT_BINS)
 test-vm: all
 	@test "$$(id -u)" = 0 || { echo "nsx: make test-vm runs as root (the VM reads this machine's / as qemu can)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory deps DEPS="qemu-system-x86 busybox-static uidmap python3"
-	NSX=$(CURDIR)/$(BUILD)/nsx NSX_VM_CACHE=$(CURDIR)/$(BUILD)/vm tests/vm/matrix
+	NSX=$(CURDIR)/$(BUILD)/nsx NSX_VM_CACHE="$${NSX_VM_CACHE:-$(CURDIR)/$(BUILD)/vm}" tests/vm/matrix
 
 bench: all
 	bench/ls.sh
