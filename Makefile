@@ -6,6 +6,8 @@
 #   make fuzz     libFuzzer harnesses (clang, ASan+UBSan), FUZZ_TIME seconds each
 #   make bench    benchmarks against the anchors (lsns), ratios printed
 #   make scale    nsx ls at 2500..20000 processes: time, memory; fails unless linear
+#   make test-vm  the VM matrix: a targeted suite on Debian's 6.1, 5.10 and 6.12
+#                 kernels under qemu (no KVM), pure cgroup v2 (as root)
 #   make install  PREFIX=/usr/local DESTDIR=   (binary, man page, bash completion, lessons)
 #   make uninstall PREFIX=/usr/local DESTDIR=  (removes exactly those)
 
@@ -61,7 +63,7 @@ FUZZ_NAMES := $(filter-out replay,$(patsubst tests/fuzz/%.c,%,$(wildcard tests/f
 FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz-%.t)
 UNIT_BINS += $(FUZZ_REPLAYS)
 
-.PHONY: all deps run test check asan fuzz fuzz-build bench scale screenshots install install-only uninstall clean
+.PHONY: all deps run test check asan test-vm fuzz fuzz-build bench scale screenshots install install-only uninstall clean
 
 all: nsx $(BUILD)/nsx
 
@@ -180,6 +182,18 @@ asan:
 test-only: $(BUILD)/nsx $(BUILD)/nsx-prod $(UNIT_BINS)
 	NSX=$(CURDIR)/$(BUILD)/nsx NSX_TOP=$(CURDIR) NSX_BUILD=$(CURDIR)/$(BUILD) \
 		prove -v $(UNIT_BINS) $(TESTS_SH)
+
+# The VM matrix (tests/vm/matrix, tests/vm/vm): each kernel of
+# NSX_VM_KERNELS (Debian suites; default Debian 12's 6.1, 11's 5.10 and
+# 13's 6.12) boots under qemu's TCG over this machine's / (read-only, an
+# overlay with a tmpfs above) with pure cgroup v2, and runs tests/vm/*.t,
+# doctor.t and rootless.t there; a failure names the test and the kernel.
+# Kernels are downloaded with apt-get once, into NSX_VM_CACHE (build/vm);
+# the table of what works where is written to build/vm/matrix.md.
+test-vm: all
+	@test "$$(id -u)" = 0 || { echo "nsx: make test-vm runs as root (the VM reads this machine's / as qemu can)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory deps DEPS="qemu-system-x86 busybox-static uidmap python3"
+	NSX=$(CURDIR)/$(BUILD)/nsx NSX_VM_CACHE="$${NSX_VM_CACHE:-$(CURDIR)/$(BUILD)/vm}" tests/vm/matrix
 
 bench: all
 	bench/ls.sh

@@ -696,7 +696,12 @@ v2_top(const struct cg_where *w, unsigned need, char *parent, struct nsx_err *er
 	return 0;
 }
 
-/* The parent for nsx-NAME, its controllers enabled (see cg_v2_place). */
+/* The parent for nsx-NAME, its controllers enabled (see cg_v2_place).
+ * OWN's processes are read before any controller is enabled there: a
+ * cgroup with processes refuses the domain controllers (memory: EBUSY)
+ * but takes the threaded ones alone (pids, cpu) and becomes a thread root,
+ * whose new children refuse processes (EOPNOTSUPP): `run --pids N` in a
+ * login's session scope would fail and leave the session's cgroup changed. */
 static int
 v2_parent(const struct cg_where *w, unsigned need, char *parent, struct nsx_err *err)
 {
@@ -704,26 +709,23 @@ v2_parent(const struct cg_where *w, unsigned need, char *parent, struct nsx_err 
 	pid_t *procs = NULL;
 	size_t n = 0;
 	char req[64];
-	int e = v2_enable(own, need, req), fd;
+	int e, fd;
 	enum cg_place place;
 
-	if (e && e != EBUSY)
-		return v2_enable_fail(own, e, req, err);
-	if (e == EBUSY) {
-		if ((fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-		    cg_pids(fd, &procs, &n, true) < 0) {
-			e = errno;
-			if (fd >= 0)
-				close(fd);
-			return cg_fail(err, e, "cgroup %s: reading cgroup.procs", own);
-		}
-		close(fd);
+	if ((fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || cg_pids(fd, &procs, &n, true) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return cg_fail(err, e, "cgroup %s: reading cgroup.procs", own);
 	}
-	place = cg_v2_place(e == EBUSY, procs, n, getpid(), geteuid());
+	close(fd);
+	place = cg_v2_place(n > 0, procs, n, getpid(), geteuid());
 	free(procs);
 	snprintf(parent, PATH_MAX, "%s", own);
 	switch (place) {
 	case CG_IN_OWN:
+		if ((e = v2_enable(own, need, req)) != 0)
+			return v2_enable_fail(own, e, req, err);
 		return 0;
 	case CG_IN_LEAF:
 		return v2_leaf(own, need, err);

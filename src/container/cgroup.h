@@ -143,8 +143,8 @@ enum cg_place {
 	CG_REFUSE,	/* an error: nothing moves, nothing is made */
 };
 
-/* The choice, from what cg_create read: busy, whether enabling the
- * controllers in OWN's cgroup.subtree_control failed with EBUSY; OWN's
+/* The choice, from what cg_create read: busy, whether OWN has processes
+ * (none: its controllers can go to its children); OWN's
  * cgroup.procs (0 for a process our PID namespace cannot see); nsx's PID
  * and effective UID. Pure: the tests call it with made-up values. */
 enum cg_place cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid);

@@ -164,8 +164,50 @@ out:
 	return m;
 }
 
-/* The rootfs read-only below, a tmpfs above for the container's changes:
- * the tmpfs is never attached anywhere, it lives and dies with the overlay */
+/* The overlay on the rootfs with UPPER's upper/ and work/ as its upper
+ * layer. In a user namespace overlayfs (Linux 5.11) cannot write its
+ * trusted.* xattrs: without userxattr it mounts all the same but without
+ * xattrs, and removing a directory of the image fails with EIO; with it,
+ * it keeps them in user.* xattrs, which tmpfs has from Linux 6.6 on. So
+ * userxattr first there, and without it where the kernel does not know it. */
+static int
+layer_overlay_on(struct run_ctx *c, int upper)
+{
+	int m = layer_overlay_try(c->p->rootfd, upper, c->p->userns);
+
+	if (m < 0 && c->p->userns && errno == EINVAL)
+		m = layer_overlay_try(c->p->rootfd, upper, false);
+	return m;
+}
+
+/* The same with the tmpfs attached: over the rootfs directory, in this
+ * mount namespace (the container's own, private since step_propagation),
+ * and detached again at once: the overlay holds its own clone of it. */
+static int
+layer_overlay_attached(struct run_ctx *c, int upper)
+{
+	char p[32];
+	int m, e;
+
+	if (sys_move_mount_fd(upper, c->p->rootfd) < 0)
+		return -1;
+	m = layer_overlay_on(c, upper);
+	e = errno;
+	if (umount2(fdpath(upper, p, sizeof(p)), MNT_DETACH) < 0 && m >= 0) {
+		e = errno;
+		close(m);
+		m = -1;
+	}
+	errno = e;
+	return m;
+}
+
+/* The rootfs read-only below, a tmpfs above for the container's changes.
+ * The tmpfs is never attached anywhere where the kernel takes a detached
+ * upper layer (Linux 6.15): it lives and dies with the overlay. Before,
+ * overlayfs's clone_private_mount() refused a mount outside the caller's
+ * mount namespace with EINVAL (kernel commit db04662e2f4f "fs: allow
+ * detached mounts in clone_private_mount()"): there it is attached first. */
 static int
 layer_overlay(struct run_ctx *c)
 {
@@ -174,9 +216,9 @@ layer_overlay(struct run_ctx *c)
 	if (upper < 0)
 		return -1;
 	if (mkdirat(upper, "upper", 0755) == 0 && mkdirat(upper, "work", 0755) == 0) {
-		m = layer_overlay_try(c->p->rootfd, upper, false);
-		if (m < 0 && c->p->userns)
-			m = layer_overlay_try(c->p->rootfd, upper, true);
+		m = layer_overlay_on(c, upper);
+		if (m < 0 && errno == EINVAL)
+			m = layer_overlay_attached(c, upper);
 	}
 	e = errno;
 	close(upper);
@@ -327,7 +369,11 @@ step_layer(struct run_ctx *c)
 		 * read-only, still unchanged afterwards */
 		if ((m = layer_bind(c, true, &remount)) < 0)
 			return fail(c, "a read-only rootfs %s: %s", root);
-		run_child_note(c, "overlay refused (%s): the container's / is read-only", strerror(e));
+		if (e == EPERM && c->p->userns)
+			run_child_note(c, "overlay refused in a user namespace (Linux 5.11 allows it): the "
+				       "container's / is read-only (as root it is not; --rootfs DIR --rw writes to DIR)");
+		else
+			run_child_note(c, "overlay refused (%s): the container's / is read-only", strerror(e));
 	}
 	/* onto the rootfs directory itself: pivot_root wants a mount point */
 	if (sys_move_mount_fd(m, c->p->rootfd) < 0) {
