@@ -1248,7 +1248,9 @@ sub_verify(struct lctx *c, const char *which)
 		int st;
 
 		if (lesson_trust(paths[i], &err) < 0) {
-			printf("FAILED  %s\n", err.msg);
+			fputs("FAILED  ", stdout);
+			safe_fputs(err.msg, stdout);
+			putchar('\n');
 			failed++;
 			continue;
 		}
