@@ -19,6 +19,7 @@
 #include "model/model.h"
 #include "repl/repl.h"
 #include "sys/sys.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 enum { OPT_ROOT = 256, OPT_WD, OPT_UNCONFINED };
@@ -240,6 +241,53 @@ plan_file(struct nsx_shell *sh, const struct target *tg, unsigned types)
 			ino);
 }
 
+/* A container's pid namespace is never joined without its mount
+ * namespace, as `runc exec` joins all of them: a level in its pid
+ * namespace is seen by the container's root, which (once the level has
+ * the container's capabilities, and after exec) may open its
+ * /proc/PID/root and cwd: with the host's mount namespace, the host's
+ * files, as root. So `enter web pid` is `enter web mnt pid` (setns into a
+ * mount namespace also moves root and cwd into it), and a process in its
+ * pid namespace but not in its mount namespace (`nsenter -t PID -p`) is
+ * refused as a target: it would bring the host's mounts, root and cwd.
+ * Without its pid namespace the container's processes cannot see the
+ * level (no /proc entry, so no ptrace and no /proc/PID/root; no signal):
+ * uts, ipc, net, cgroup and time alone share the hostname, SysV IPC
+ * objects and sockets (data that the level's programs choose to read or
+ * to offer, as they would with a service of the container; uid 0 there is
+ * the container's root, so a program must not hand its shm or messages
+ * to "uid 0" and expect root alone), and a view of cgroups and clocks. */
+static int
+plan_ctr_mnt(struct nsx_shell *sh, struct level_req *r, const struct target *tg)
+{
+	unsigned long self[NSX_NTYPES], mnt;
+	struct nsx_err err;
+	int fd;
+
+	if (!(r->enter_flags & CLONE_NEWPID))
+		return 0;
+	if ((fd = live_ns_open(&tg->st, NSX_MNT, &err)) < 0)
+		return cmd_fail(&cmd_enter, "%s", err.msg);
+	mnt = sys_fd_ino(fd);
+	if (tg->pid && tg->ino[NSX_MNT] != mnt) {
+		close(fd);
+		return cmd_fail(&cmd_enter, "process %d is in the pid namespace of container '%s' but not in "
+				"its mount namespace: its root would reach this level's files; enter '%s' "
+				"itself", (int)tg->pid, tg->st.name, tg->st.name);
+	}
+	if ((r->enter_flags & CLONE_NEWNS) || (level_self_ns(sh, self) == 0 && self[NSX_MNT] == mnt)) {
+		close(fd);
+		return 0;
+	}
+	r->enter_flags |= CLONE_NEWNS;
+	/* a pidfd's setns takes the target's, which is the container's */
+	if (r->pidfd >= 0)
+		close(fd);
+	else
+		r->nsfd[NSX_MNT] = fd;
+	return 0;
+}
+
 /* An nsx container's namespaces are entered: by its name, or by a PID,
  * file or inode into its mount namespace (its programs) or its pid
  * namespace (where its processes see the level's). The level then takes
@@ -247,7 +295,7 @@ plan_file(struct nsx_shell *sh, const struct target *tg, unsigned types)
  * --unconfined: its programs would run with all of this shell's
  * privileges, and (as root) lesson checks would run them as root too. */
 static int
-plan_container(struct level_req *r, struct target *tg, bool unconfined)
+plan_container(struct nsx_shell *sh, struct level_req *r, struct target *tg, bool unconfined)
 {
 	unsigned long ino[NSX_NTYPES] = { 0 };
 	struct nsx_err err;
@@ -261,6 +309,8 @@ plan_container(struct level_req *r, struct target *tg, bool unconfined)
 	tg->ctr |= found;
 	if (!tg->ctr)
 		return 0;
+	if (plan_ctr_mnt(sh, r, tg))
+		return 1;
 	r->ctr = tg->st.name;
 	if (unconfined) {
 		nsx_warn("enter", "--unconfined: the programs of container '%s' run here with all your "
@@ -307,6 +357,62 @@ owner_of(int fd)
 	ino = sys_fd_ino(ofd);
 	close(ofd);
 	return ino;
+}
+
+/* The uid that made the user namespace owning namespace fd of type t
+ * (of a user namespace, the uid that made it), as seen here; -1 unknown. */
+static long long
+owner_uid_of(int fd, int t)
+{
+	int ufd = t == NSX_USER ? fd : sys_ns_get_userns(fd);
+	uid_t uid;
+	int rc;
+
+	if (ufd < 0)
+		return -1;
+	rc = sys_ns_get_owner_uid(ufd, &uid);
+	if (ufd != fd)
+		close(ufd);
+	return rc < 0 ? -1 : (long long)uid;
+}
+
+/* As root, into namespaces another user made (a student's, through their
+ * user namespace): one line before the level opens. The host's root keeps
+ * its uid there, and with it every root-owned file: the programs it runs
+ * there are that user's (their mount namespace) and run as root. An nsx
+ * container of root's says what it is held to instead. */
+static void
+warn_owner(const struct level_req *r, const struct target *tg)
+{
+	long long owner = -1;
+
+	if (!trust_root() || r->ctr)
+		return;
+	for (int t = 0; t < NSX_NTYPES && owner <= 0; t++) {
+		char path[64];
+		int fd = r->nsfd[t];
+
+		if (!(r->enter_flags & nstype_table[t].clone_flag))
+			continue;
+		if (fd < 0 && tg->pid) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)tg->pid, nstype_table[t].name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		}
+		if (fd < 0)
+			continue;
+		owner = owner_uid_of(fd, t);
+		if (fd != r->nsfd[t])
+			close(fd);
+	}
+	if (owner <= 0)
+		return;
+	if (r->enter_flags & (CLONE_NEWNS | CLONE_NEWUSER))
+		nsx_warn("enter", "the namespaces of %s%s belong to uid %lld: the programs at this level are "
+			 "that user's, and run as root; nsx takes no path there and runs no lesson check",
+			 tg->pid ? "process " : "", tg->name, owner);
+	else
+		nsx_warn("enter", "the namespaces of %s%s belong to uid %lld: what you run at this level "
+			 "runs as root among that user's processes", tg->pid ? "process " : "", tg->name, owner);
 }
 
 /* EPERM from setns: say which user namespace owns what was refused, and
@@ -447,11 +553,12 @@ enter_run(struct nsx_shell *sh, int argc, char **argv)
 	}
 	/* nsenter: user namespace first when we gain rights there, else last */
 	r.user_first = geteuid() != 0;
-	if (plan_dirs(&r, &tg, root, wd) || plan_container(&r, &tg, unconfined)) {
+	if (plan_dirs(&r, &tg, root, wd) || plan_container(sh, &r, &tg, unconfined)) {
 		level_req_close(&r);
 		return 1;
 	}
 	level_req_types(&r, r.enter_flags);
+	warn_owner(&r, &tg);
 	return enter_go(sh, &r, argc, argv, nargs + 1);
 }
 
@@ -473,7 +580,16 @@ const struct nsx_cmd cmd_enter = {
 	"there gets fds 0-2 only. The programs there are the container's, which\n"
 	"nobody should run with all of root's privileges: --unconfined does, and\n"
 	"says so. The container's PID is pinned and checked first: a PID reused\n"
-	"by another process is refused, never entered.\n"
+	"by another process is refused, never entered. Its pid namespace is never\n"
+	"joined without its mount namespace, as `runc exec` joins them all\n"
+	"(`enter web pid` is `enter web mnt pid`): its root would otherwise reach\n"
+	"this host's files through the level's /proc/PID/root.\n"
+	"\n"
+	"As root, into namespaces another user made (a student's): one line says\n"
+	"so, as the programs there are theirs and run as root. At a level in a\n"
+	"mount or user namespace entered from outside (theirs, a container's),\n"
+	"nsx takes no path from the environment or an option, and runs no lesson\n"
+	"check program unless the level is confined.\n"
 	"\n"
 	"Examples:\n"
 	"  enter 1234                every namespace of 1234 that differs from ours\n"

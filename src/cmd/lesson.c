@@ -28,6 +28,7 @@
 #include "model/model.h"
 #include "repl/repl.h"
 #include "util/safe.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 extern const struct nsx_cmd cmd_lesson;
@@ -124,6 +125,16 @@ ref_is_ours(const struct lctx *c)
 
 /* ---- loading ---- */
 
+/* As root, a level in namespaces entered from outside (trust_foreign):
+ * why, or NULL. Paths there name what their maker mounted: no lesson is
+ * loaded, no lab made, no mystery started there; only the lesson loaded
+ * before is checked. */
+static const char *
+entered_here(void)
+{
+	return trust_root() ? trust_foreign() : NULL;
+}
+
 /* The current lesson, parsed once and kept: a level after pivot_root can
  * no longer open the file, and levels are forks that inherit this. */
 static struct lesson cache;
@@ -135,6 +146,9 @@ cache_load(const char *path, struct nsx_err *err)
 	struct stat st;
 	bool have = cache.path && strcmp(cache.path, path) == 0;
 
+	/* the path here is another's: the lesson loaded before, or none */
+	if (have && entered_here())
+		return &cache;
 	if (stat(path, &st) < 0) {
 		if (have)
 			return &cache;
@@ -212,7 +226,9 @@ set_env(const struct lctx *c)
 	 * set (from the caller's environment): cleanups unmount under it */
 	static bool lab_set;
 
-	if (progress_lab(c->les->name, lab, sizeof(lab), &err) == 0)
+	/* nor where the path is another's (made there by root, it would be
+	 * theirs to point anywhere) */
+	if (!entered_here() && progress_lab(c->les->name, lab, sizeof(lab), &err) == 0)
 		lab_set = setenv("NSX_LAB", lab, 1) == 0;
 	else if (!lab_set)
 		unsetenv("NSX_LAB");
@@ -308,7 +324,8 @@ ensure_mystery(struct lctx *c, bool quiet)
 {
 	struct nsx_err err;
 
-	if (!c->les->mystery || (c->prog.have_mystery && mystery_alive(&c->prog.mystery)))
+	/* it makes /srv/mystery: not in a mount namespace that is another's */
+	if (!c->les->mystery || (c->prog.have_mystery && mystery_alive(&c->prog.mystery)) || entered_here())
 		return;
 	if (mystery_spawn(&c->prog.mystery, &err) < 0) {
 		nsx_err_print("lesson", &err);
@@ -329,6 +346,17 @@ unconfined_ctr(const struct nsx_shell *sh)
 	return lv->ctr[0] && !lv->confined ? lv->ctr : NULL;
 }
 
+/* ... and its programs would run as root, unconfined: a confined level
+ * (a container of root's, entered without --unconfined) runs them held to
+ * the container's confinement, as its own processes are. */
+static const char *
+entered_unconfined(const struct nsx_shell *sh)
+{
+	const struct level_rec *lv = &sh->levels[sh->depth];
+
+	return lv->ctr[0] && lv->confined ? NULL : entered_here();
+}
+
 static struct lesson_env
 env_of(struct lctx *c)
 {
@@ -343,6 +371,7 @@ env_of(struct lctx *c)
 		/* the start's mounts are known only for our own start */
 		.ref_mountinfo = c->ref == &c->tmpref ? -1 : ref_mountinfo,
 		.unconfined_ctr = unconfined_ctr(sh),
+		.entered = entered_unconfined(sh),
 	};
 }
 
@@ -676,7 +705,7 @@ sub_status(struct lctx *c)
 static bool
 cleanups_allowed(const struct nsx_shell *sh, const struct lesson *l)
 {
-	struct lesson_env e = { .unconfined_ctr = unconfined_ctr(sh) };
+	struct lesson_env e = { .unconfined_ctr = unconfined_ctr(sh), .entered = entered_unconfined(sh) };
 	char why[300];
 
 	if (!l->ncleanups || !lesson_no_programs(&e, why, sizeof(why)))
@@ -1248,7 +1277,9 @@ sub_verify(struct lctx *c, const char *which)
 		int st;
 
 		if (lesson_trust(paths[i], &err) < 0) {
-			printf("FAILED  %s\n", err.msg);
+			fputs("FAILED  ", stdout);
+			safe_fputs(err.msg, stdout);
+			putchar('\n');
 			failed++;
 			continue;
 		}

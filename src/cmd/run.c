@@ -12,6 +12,7 @@
 
 #include "container/plan.h"
 #include "util/safe.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 enum {
@@ -191,6 +192,13 @@ run_run(struct nsx_shell *sh, int argc, char **argv)
 	}
 	if (g.optind < argc)
 		o.argv = argv + g.optind;
+	/* its cache, records, cgroup files and rootfs are all paths: at a
+	 * level in another's mount or user namespace, theirs to decide */
+	if (trust_root() && trust_foreign()) {
+		nsx_warn("run", "%s: as root, nsx runs no container there (its cache, records and cgroup "
+			 "files would be paths another decides); run it where nsx started", trust_foreign());
+		return 125;
+	}
 	p = xcalloc(1, sizeof(*p));
 	if (plan_build(p, &o, &err) < 0) {
 		free(p);

@@ -3,36 +3,24 @@
 #include "container/live.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "model/model.h"
 #include "sys/sys.h"
 
-static unsigned long
-ns_ino(const char *pid, const char *type)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, type);
-	return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
-}
-
 int
 live_ident(pid_t pid, struct ctr_state *s)
 {
-	char p[16];
-
-	snprintf(p, sizeof(p), "%d", (int)pid);
 	s->pid_start = proc_starttime(-1, pid, NULL);
 	/* 0 where it cannot be read: a normal user may not read the links of
 	 * a container's init, which is not dumpable (its start time, yes) */
-	s->pidns = ns_ino(p, "pid");
+	s->pidns = proc_ns_ino(-1, pid, NSX_PID);
 	/* 0 before Linux 5.6: then all read start times in the one there is */
-	s->timens = ns_ino("self", "time");
+	s->timens = proc_ns_ino(-1, 0, NSX_TIME);
 	if (!s->pid_start) {
 		errno = ESRCH;
 		return -1;
@@ -74,20 +62,39 @@ live_pidfd(const struct ctr_state *s, struct nsx_err *err)
 			 s->name, (int)s->pid);
 }
 
+int
+live_ns_open(const struct ctr_state *s, int type, struct nsx_err *err)
+{
+	char path[64];
+	int pfd = live_pidfd(s, err), fd;
+
+	if (pfd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)s->pid, nstype_table[type].name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		nsx_error(err, errno, "container '%s': %s: %s", s->name, path, strerror(errno));
+	else if (sys_pidfd_exited(pfd) != 0) {
+		/* opened after it ended: maybe another process's with its PID */
+		close(fd);
+		fd = -1;
+		nsx_error(err, ESRCH, "container '%s' has ended", s->name);
+	}
+	close(pfd);
+	return fd;
+}
+
 /* s's mount namespace: its first process's, read while the pidfd holds it */
 static unsigned long
 live_mntns(const struct ctr_state *s)
 {
-	char p[16];
+	struct nsx_err err;
+	int fd = live_ns_open(s, NSX_MNT, &err);
 	unsigned long ino;
-	int fd = live_pidfd(s, NULL);
 
 	if (fd < 0)
 		return 0;
-	snprintf(p, sizeof(p), "%d", (int)s->pid);
-	ino = ns_ino(p, "mnt");
-	if (sys_pidfd_exited(fd) != 0)
-		ino = 0;
+	ino = sys_fd_ino(fd);
 	close(fd);
 	return ino;
 }

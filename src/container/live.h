@@ -24,6 +24,11 @@ int live_ident(pid_t pid, struct ctr_state *s);
  * -1 with err, one line, when it is gone or it is another process now. */
 int live_pidfd(const struct ctr_state *s, struct nsx_err *err);
 
+/* s's namespace of type, opened (O_RDONLY|O_CLOEXEC) through its first
+ * process, pinned and checked as live_pidfd does, and still that process
+ * once it is open: -1 with err otherwise. */
+int live_ns_open(const struct ctr_state *s, int type, struct nsx_err *err);
+
 /* Of this user's running containers, the one whose mount or pid namespace
  * is among ino (as proc_ns_inodes fills it, 0 for a type not given): 1 and
  * *s, 0 when none is, -1 with err. The namespaces through which a

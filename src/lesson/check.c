@@ -1002,6 +1002,14 @@ p_mystery_secret(const struct lesson_env *e, int argc, char **argv, char *why, s
 const char *
 lesson_no_programs(const struct lesson_env *e, char *buf, size_t n)
 {
+	/* The same as root in another user's namespaces (a student's): the
+	 * host's root keeps its uid there, and their /bin/sh would run with
+	 * it, owner of every file root owns. */
+	if (!e->unconfined_ctr && e->entered) {
+		snprintf(buf, n, "not run: %s, whose programs would run as root; lesson checks run "
+			 "where nsx started", e->entered);
+		return buf;
+	}
 	if (!e->unconfined_ctr)
 		return NULL;
 	snprintf(buf, n, "not run: this level is in container '%s' unconfined (enter --unconfined), where "

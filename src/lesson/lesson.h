@@ -120,6 +120,9 @@ struct lesson_env {
 	 * confinement (enter --unconfined), or NULL: `sh` checks do not run
 	 * there (check.c, p_sh) */
 	const char *unconfined_ctr;
+	/* as root, at a level in namespaces entered from outside and not
+	 * confined (trust_foreign says which), or NULL: nor there */
+	const char *entered;
 };
 
 /* Why no `sh` check or cleanup line runs in e's level (NULL: they do). */

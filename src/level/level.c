@@ -25,6 +25,7 @@
 #include "container/cgroup.h"
 #include "container/confine.h"
 #include "model/model.h"
+#include "util/trust.h"
 #include "util/xalloc.h"
 
 #ifndef CLONE_NEWTIME
@@ -474,6 +475,27 @@ relay(pid_t child)
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 125);
 }
 
+/* A level that entered a mount or user namespace other than the start's:
+ * paths there name what its maker mounted, and owners are seen through
+ * its user namespace (a student's uid 0 is root's). trust refuses every
+ * path there as root, and the levels below inherit it (they are forks).
+ * A level nsx made by `unshare` is in root's own namespaces: not marked. */
+static void
+level_mark_entered(const struct nsx_shell *sh, const struct level_req *r)
+{
+	unsigned long ino[NSX_NTYPES];
+	char why[192];
+
+	if (!r->enter || trust_foreign())
+		return;
+	/* unknown: the strict side */
+	if (level_self_ns(sh, ino) == 0 && ino[NSX_MNT] == sh->start_ns[NSX_MNT] &&
+	    ino[NSX_USER] == sh->start_ns[NSX_USER])
+		return;
+	snprintf(why, sizeof(why), "level %d is in namespaces entered with '%.120s'", sh->depth, r->cmd);
+	trust_entered(why);
+}
+
 static void
 record_level(struct nsx_shell *sh, const struct level_req *r)
 {
@@ -504,6 +526,7 @@ record_level(struct nsx_shell *sh, const struct level_req *r)
 		lv->confined = sh->levels[sh->depth - 1].confined;
 	}
 	sh->pid1 = getpid() == 1;
+	level_mark_entered(sh, r);
 }
 
 static int

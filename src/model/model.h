@@ -189,6 +189,10 @@ int mountinfo_nsfs(const char *line, int *type, unsigned long *ino, char *path, 
  * Returns 0, or -1 with err (no such process, permission denied). */
 int proc_ns_inodes(int procfd, pid_t pid, unsigned long ino[NSX_NTYPES], struct nsx_err *err);
 
+/* One namespace inode of pid (0: this process, as procfd's "self"),
+ * through procfd (< 0: /proc); 0 when it cannot be read. */
+unsigned long proc_ns_ino(int procfd, pid_t pid, int type);
+
 /* The start time of pid (clock ticks after boot, as this process's time
  * namespace sees it; 0 when it is gone), through procfd (< 0: /proc), and
  * its state letter ('Z' for a zombie) into *state when not NULL. With the

@@ -134,25 +134,51 @@ model_proc_command(const struct nsx_model *m, struct nsx_proc *p)
 	return p->cmdline;
 }
 
+/* One namespace link of pid (0: "self", this process as that proc sees
+ * it) through procfd (< 0: /proc): 0 and *ino, or -1 and errno. */
+static int
+ns_link(int procfd, pid_t pid, int t, unsigned long *ino)
+{
+	char path[48], buf[64];
+	ssize_t n;
+	int type;
+
+	if (pid)
+		snprintf(path, sizeof(path), "%s%d/ns/%s", procfd < 0 ? "/proc/" : "", (int)pid,
+			 nstype_table[t].name);
+	else
+		snprintf(path, sizeof(path), "%sself/ns/%s", procfd < 0 ? "/proc/" : "", nstype_table[t].name);
+	n = readlinkat(procfd < 0 ? AT_FDCWD : procfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return -1;
+	if (nstype_parse_link(buf, (size_t)n, &type, ino) < 0 || type != t) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+unsigned long
+proc_ns_ino(int procfd, pid_t pid, int type)
+{
+	unsigned long ino;
+
+	return ns_link(procfd, pid, type, &ino) < 0 ? 0 : ino;
+}
+
 int
 proc_ns_inodes(int procfd, pid_t pid, unsigned long ino[NSX_NTYPES], struct nsx_err *err)
 {
 	int got = 0, last = 0;
 
 	for (int t = 0; t < NSX_NTYPES; t++) {
-		char path[48], buf[64];
-		ssize_t n;
-		int type;
-
 		ino[t] = 0;
-		snprintf(path, sizeof(path), "%d/ns/%s", (int)pid, nstype_table[t].name);
-		n = readlinkat(procfd, path, buf, sizeof(buf));
-		if (n < 0) {
+		if (ns_link(procfd, pid, t, &ino[t]) < 0) {
+			ino[t] = 0;
 			last = errno;
 			continue;
 		}
-		if (nstype_parse_link(buf, (size_t)n, &type, &ino[t]) == 0 && type == t)
-			got++;
+		got++;
 	}
 	if (got)
 		return 0;

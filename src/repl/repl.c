@@ -148,30 +148,60 @@ repl_script(struct nsx_shell *sh, int fd)
 
 /* ---- history ---- */
 
-/* append_history() opens the file without O_CREAT: a first run would
- * never save a line. Private, like the directory. */
-static void
-history_create(const char *path)
+/* $XDG_STATE_HOME/nsx/history (trust_state_home: as root, a directory
+ * root alone can change), opened once, here where nsx started: every
+ * level appends its lines through this fd, never by the path, which at a
+ * level in another mount namespace names whatever is mounted there (a
+ * student's bind of /etc/crontab, a container's FIFO). Private, like the
+ * directory. *path (for read_history and the truncation at the start
+ * level) and *fd, or NULL and -1 when no history is kept: for no place
+ * (HOME unset), or a file that is not a regular file of ours (one line
+ * says so). -1 and err when the directory is refused. */
+static int
+history_open(char **path, int *fd, struct nsx_err *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	char dir[PATH_MAX];
+	struct stat st;
 
-	if (fd >= 0)
-		close(fd);
+	*path = NULL;
+	*fd = -1;
+	if (trust_state_home(dir, sizeof(dir), err) < 0)
+		return err->errnum == ENOENT ? 0 : -1;
+	*path = xasprintf("%s/history", dir);
+	/* O_NONBLOCK: a FIFO would hang the open; O_NOFOLLOW: no link */
+	*fd = open(*path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (*fd >= 0 && fstat(*fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
+		fcntl(*fd, F_SETFL, O_APPEND);
+		return 0;
+	}
+	nsx_warn(NULL, "%s: %s: no history is kept", *path,
+		 *fd < 0 ? strerror(errno) : "not a regular file of yours");
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	free(*path);
+	*path = NULL;
+	return 0;
 }
 
-/* $XDG_STATE_HOME/nsx/history (trust_state_home: as root, a directory
- * root alone can change). NULL and err: no history; err->errnum ENOENT
- * when there is merely no place for it. */
-static char *
-history_path(struct nsx_err *err)
+/* One line at the end of the history file, in the file's format (a line
+ * each: readline's, without timestamps), in one write: O_APPEND keeps
+ * the lines of levels typing at once whole. */
+static void
+history_append(int fd, const char *line)
 {
-	char dir[PATH_MAX], *path;
+	size_t len = strlen(line);
+	char *buf;
 
-	if (trust_state_home(dir, sizeof(dir), err) < 0)
-		return NULL;
-	path = xasprintf("%s/history", dir);
-	history_create(path);
-	return path;
+	if (fd < 0 || strchr(line, '\n'))
+		return;
+	buf = xmalloc(len + 1);
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	/* a full disk loses the line, as readline's append would */
+	while (write(fd, buf, len + 1) < 0 && errno == EINTR)
+		;
+	free(buf);
 }
 
 /* readline reads $INPUTRC, else ~/.inputrc: key bindings there can type a
@@ -227,6 +257,7 @@ prompt_make(const struct nsx_shell *sh)
 static volatile sig_atomic_t got_sigint, got_winch;
 static struct nsx_shell *cur_sh;
 static char *cur_history;
+static int cur_history_fd = -1;
 static bool line_done, at_eof;
 
 static void
@@ -250,8 +281,7 @@ on_line(char *line)
 	}
 	if (*line) {
 		add_history(line);
-		if (cur_history)
-			append_history(1, cur_history);
+		history_append(cur_history_fd, line);
 		lesson_after_line(cur_sh, line, repl_run_line(cur_sh, line));
 	}
 	free(line);
@@ -272,8 +302,7 @@ repl_interactive(struct nsx_shell *sh)
 		nsx_err_print(NULL, &err);
 		return 1;
 	}
-	cur_history = history_path(&err);
-	if (!cur_history && err.errnum != ENOENT) {
+	if (history_open(&cur_history, &cur_history_fd, &err) < 0) {
 		nsx_err_print(NULL, &err);
 		return 1;
 	}
@@ -335,8 +364,12 @@ repl_interactive(struct nsx_shell *sh)
 	}
 	rl_callback_handler_remove();
 	if (cur_history) {
-		history_truncate_file(cur_history, 2000);
+		/* by its path: only where nsx started, in the mount namespace
+		 * the path was checked in (a level's may be anyone's) */
+		if (sh->depth == 0)
+			history_truncate_file(cur_history, 2000);
 		free(cur_history);
+		close(cur_history_fd);
 	}
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	return sh->quit ? sh->exit_status : sh->status;

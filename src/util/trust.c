@@ -19,12 +19,19 @@
 /* the kernel's own limit on symlinks in one lookup (MAXSYMLINKS) */
 #define TRUST_MAXLINKS 40
 
-/* Who we are, computed again when the euid changes (setuid, or a level
- * that unshared a user namespace). exact: host was seen in the initial
- * user namespace, so a level of ours below it is still that user. */
+/* Who we are. root: decided once, at the first look (trust_init, at
+ * start), and kept by every level (they are forks): a process that
+ * started as the host's root keeps the host's uid 0 whatever euid it
+ * reads later (in a user namespace it entered, root is the overflow uid
+ * 65534, yet owns every file root owns), and never starts as root later.
+ * host: computed again when the euid changes (setuid, or a level that
+ * unshared a user namespace); exact: host was seen in the initial user
+ * namespace, so a level of ours below it is still that user. foreign:
+ * why this level's paths are not the start's (trust_entered). */
 static struct {
 	bool known, root, exact;
 	uid_t euid, host;
+	char foreign[192];
 } me;
 
 long long
@@ -70,7 +77,9 @@ host_root_is_root(void)
 	return stat("/proc/sys/kernel", &st) < 0 || st.st_uid == 0;
 }
 
-static void
+/* host (and exact) from the euid and uid_map; returns whether this is
+ * root with the host's privileges as seen now */
+static bool
 trust_compute(void)
 {
 	char map[4096];
@@ -81,19 +90,16 @@ trust_compute(void)
 
 	if (fd >= 0)
 		close(fd);
-	me.known = true;
 	me.euid = eu;
-	me.root = eu == 0;
 	/* no uid_map (no user namespaces, or no /proc: then root stays root,
 	 * the safe side), or the initial namespace: the ids are the host's */
 	if (n <= 0 || (map[n] = '\0', sys_uid_map_is_init(map))) {
 		me.host = eu;
 		me.exact = true;
-		return;
+		return eu == 0;
 	}
-	me.root = eu == 0 && host_root_is_root();
 	if (me.exact)	/* a level of ours, below where we saw the host */
-		return;
+		return eu == 0 && host_root_is_root();
 	me.host = eu;
 	outer = trust_map_outer(map, eu);
 	/* The outer uid is exact one level below the host. Where it is 0 we
@@ -106,6 +112,18 @@ trust_compute(void)
 		me.host = (uid_t)host_uid_env();
 	else if (outer >= 0)
 		me.host = (uid_t)outer;
+	return eu == 0 && host_root_is_root();
+}
+
+/* The first look decides root; later ones follow the euid for host. */
+static void
+trust_look(void)
+{
+	if (!me.known) {
+		me.root = trust_compute();
+		me.known = true;
+	} else if (me.euid != geteuid())
+		trust_compute();
 }
 
 void
@@ -113,7 +131,7 @@ trust_init(void)
 {
 	char v[16];
 
-	trust_compute();
+	trust_look();
 	snprintf(v, sizeof(v), "%u", (unsigned)me.host);
 	setenv("NSX_HOST_UID", v, 1);
 }
@@ -121,17 +139,27 @@ trust_init(void)
 bool
 trust_root(void)
 {
-	if (!me.known || me.euid != geteuid())
-		trust_compute();
+	trust_look();
 	return me.root;
 }
 
 uid_t
 trust_host_uid(void)
 {
-	if (!me.known || me.euid != geteuid())
-		trust_compute();
+	trust_look();
 	return me.host;
+}
+
+void
+trust_entered(const char *why)
+{
+	snprintf(me.foreign, sizeof(me.foreign), "%s", why);
+}
+
+const char *
+trust_foreign(void)
+{
+	return me.foreign[0] ? me.foreign : NULL;
 }
 
 /* ---- the path check ---- */
@@ -245,7 +273,9 @@ trust_path(const char *path, uid_t owner, struct nsx_err *err)
 	if (snprintf(buf, sizeof(buf), "%s/%s", done, path) >= (int)sizeof(buf))
 		return nsx_error(err, ENAMETOOLONG, "%s: the path is too long", path);
 	done[0] = '\0';		/* "" is / */
-	if (lstat("/", &st) < 0 || component_ok("/", &st, owner, false, err) < 0)
+	if (lstat("/", &st) < 0)
+		return nsx_error(err, errno, "/: %s", strerror(errno));
+	if (component_ok("/", &st, owner, false, err) < 0)
 		return -1;
 	while (*next_name(&rest, name, sizeof(name))) {
 		if (strcmp(name, ".") == 0)
@@ -282,12 +312,36 @@ trust_path(const char *path, uid_t owner, struct nsx_err *err)
 	return component_ok(done[0] ? done : "/", &st, owner, true, err);
 }
 
+/* As root, where no path can be trusted at all: -1 and err naming label. */
+static int
+trust_nowhere(const char *label, struct nsx_err *err)
+{
+	/* a file's owner seen here is not the host's (a student's uid 0 is
+	 * root's), nor its path where nsx started (their mounts) */
+	if (me.foreign[0])
+		return nsx_error(err, EPERM, "%s: %s, where another decides what a path names and "
+				 "who owns it: as root, nsx takes no path there; give it where nsx started "
+				 "(exit back first)", label, me.foreign);
+	/* root's own user namespace that does not map root to 0: root's files
+	 * show as the overflow uid, as everyone's unmapped do */
+	if (!host_root_is_root())
+		return nsx_error(err, EPERM, "%s: root's files do not show as uid 0 in this user "
+				 "namespace, so their owners cannot be told apart: as root, nsx takes no path "
+				 "there; give it where root is uid 0 (before 'unshare user', or with --map-root)",
+				 label);
+	return 0;
+}
+
 int
 trust_require(const char *label, const char *path, const char *todo, struct nsx_err *err)
 {
 	struct nsx_err why;
 
-	if (!trust_root() || trust_path(path, 0, &why) == 0)
+	if (!trust_root())
+		return 0;
+	if (trust_nowhere(label, err) < 0)
+		return -1;
+	if (trust_path(path, 0, &why) == 0)
 		return 0;
 	return nsx_error(err, why.errnum, "%s: %s: as root, nsx only uses paths that root alone "
 			 "can change; %s", label, why.msg, todo);
@@ -405,6 +459,9 @@ trust_terminal(struct nsx_err *err)
 
 	if (!trust_root())
 		return 0;
+	/* also the system's terminfo: its entries are written to the terminal */
+	if (trust_nowhere("the terminal's terminfo", err) < 0)
+		return -1;
 	if (ti && *ti && trust_env("TERMINFO", ti, err) < 0)
 		return -1;
 	if (trust_env_list("TERMINFO_DIRS", dirs, err) < 0)

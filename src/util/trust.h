@@ -5,9 +5,14 @@
  * environment or an option as root (NSX_CACHE_DIR, NSX_STATE_DIR,
  * NSX_BUSYBOX, NSX_LESSONS, --lessons, XDG_STATE_HOME, HOME, INPUTRC, a
  * lesson file) goes through trust_require, which refuses it unless root
- * alone can change every component of it. A normal user's (and root's in a
- * user namespace a normal user made) are that user's own business: the
- * check passes.
+ * alone can change every component of it. A normal user's (also when
+ * they are uid 0 in a user namespace of their own) are that user's own
+ * business: the check passes.
+ *
+ * Root stays root in every level (trust_root), and a level in namespaces
+ * it entered from outside (another user's, a container's) takes no path
+ * at all (trust_entered): who owns a file there, and what a path names,
+ * is decided by whoever made them.
  *
  * Per-user state is keyed by the host uid (trust_host_uid), not the uid
  * inside a user namespace: every student is root in their own `unshare
@@ -27,9 +32,22 @@
 void trust_init(void);
 
 /* Root with the host's privileges: euid 0 in the initial user namespace,
- * or in one where the host's root is uid 0 too (root's own `unshare -r`).
- * Root in a user namespace a normal user made is that user: false. */
+ * or in one where the host's root is uid 0 too (root's own `unshare -r`),
+ * as seen at the first look (trust_init) and never again: the host's root
+ * after setns into a student's user namespace reads euid 65534 there but
+ * owns every file root owns, so it stays root (and its levels too); a
+ * normal user who is uid 0 in a user namespace of their own, or who
+ * started nsx inside one, is that user: false. */
 bool trust_root(void);
+
+/* This process (a level, and the levels it opens) is in namespaces
+ * entered from outside, a mount or user namespace that is not where nsx
+ * started: why says which ("level 1 is in namespaces entered with 'enter
+ * 1234'"). From then on, as root, trust_require refuses every path. */
+void trust_entered(const char *why);
+
+/* That reason, or NULL at a level in nsx's own namespaces. */
+const char *trust_foreign(void);
 
 /* The uid of this user on the host: geteuid() in the initial user
  * namespace; inside one, what nsx noted at start, else NSX_HOST_UID (set by
@@ -53,7 +71,9 @@ int trust_path(const char *path, uid_t owner, struct nsx_err *err);
 
 /* As root (trust_root), trust_path for root, with the error every caller
  * gives: "LABEL: WHY: as root, nsx only uses paths that root alone can
- * change; TODO". Always 0 otherwise. */
+ * change; TODO". Refused whole at a level trust_entered marked, and where
+ * root's files do not show as uid 0 (root's own user namespace that does
+ * not map it). Always 0 when not root. */
 int trust_require(const char *label, const char *path, const char *todo, struct nsx_err *err);
 
 /* trust_require for a path from environment variable var. */

@@ -14,8 +14,23 @@
 # - --unconfined gives all of root's capabilities, and says so;
 # - a lesson's sh check at the confined level runs confined; at an
 #   --unconfined level, no sh check or cleanup line runs;
+# - its pid namespace is never joined without its mount namespace (by
+#   name, PID, namespace file, with other types, --root, --wd): the
+#   container's root reads and writes no host file through the level's
+#   /proc/PID/root or cwd; a process in its pid namespace but not its mount
+#   namespace (nsenter -p) is refused as a target;
+# - at a level in its namespaces (confined or not), a lesson from a path
+#   the container decides is refused, and root's history is not appended
+#   to the container's file at that path;
 # - a record whose PID is another process now (crafted in a scratch state
-#   directory) is refused, not entered; a student's crafted record too;
+#   directory) is refused, not entered; a student's record too, where the
+#   student could enter that process (so the refusal is the check's);
+# - root entering a student's namespaces (unshare -Urm, the student's own
+#   mounts: a tmpfs for a planted lesson, root's history path bound onto a
+#   root-owned host file): one line warns; root stays root there, so a
+#   --lessons path is refused, a lesson loaded before runs no sh check as
+#   root there, and `run` is refused; what root types is appended to
+#   root's history, never to the host file the student bound at its path;
 # - the mystery process is killed through a pidfd, and a PID that is
 #   another process's now is never signalled;
 # - when the container ends while someone is entered, its cgroup and record
@@ -190,6 +205,50 @@ like "$(cat "$T/err")" "^nsx: enter: --unconfined: the programs of container '$N
 out=$(printf '%s\n' "enter --unconfined $NAME" 'levels' | "$NSX" 2>/dev/null)
 like "$out" " 1\\* .* $NAME UNCONFINED" "levels marks an --unconfined level"
 
+# ---- its pid namespace, never without its mount namespace ------------------
+
+# a host file only root can read, and a host directory: what the container's
+# root must not reach through a level in its pid namespace
+echo "xf-secret-$$" >"$T/secret"
+chmod 600 "$T/secret"
+mkdir "$T/hostdir"
+# attack PID: as the container's root, through the /proc links of PID (as
+# its pid namespace sees it): read host files, write into a host directory
+attack() {
+	as_ctr "p=$1"'
+cat /proc/$p/root'"$T"'/secret /proc/$p/root/etc/os-release 2>/dev/null | head -2
+touch /proc/$p/root'"$T"'/hostdir/planted 2>/dev/null
+true'
+}
+# where PID is: its mount namespace, root and working directory
+where() { echo "$(readlink /proc/"$1"/ns/mnt) $(stat -L -c %d:%i /proc/"$1"/root /proc/"$1"/cwd | tr '\n' ' ')"; }
+i=0
+for args in "$NAME pid" "$NAME pid net" "$CPID pid" "/proc/$CPID/ns/pid" "--wd $NAME pid" \
+	"--root $NAME pid" "--unconfined $NAME pid"; do
+	i=$((i + 1))
+	# shellcheck disable=SC2086
+	"$NSX" enter $args -- sh -c "exec sleep 125$i" </dev/null >/dev/null 2>&1 &
+	EPID=$!
+	on_exit "kill_tree $EPID"
+	WAIT_TENTHS=50 wait_cond pgrep -f "^sleep 125$i\$" >/dev/null
+	SL=$(pgrep -f "^sleep 125$i\$" | head -1)
+	is "$(where "${SL:-0}")" "$(where "$CPID")" \
+		"enter $args: in the container's mount namespace too, with its root and working directory"
+	out=$(attack "$(awk '$1 == "NSpid:" { print $NF }' /proc/"${SL:-0}"/status 2>/dev/null)")
+	is "$out$(ls "$T/hostdir")" "" "... its root reads no host file and writes none through the level's /proc/PID/root"
+	kill_tree $EPID
+	wait $EPID 2>/dev/null
+	rm -f "$T/hostdir/planted"
+done
+# a process in its pid namespace but not its mount namespace: the host's
+# mounts, root and cwd come with it
+spawn nsenter -t "$CPID" -p -- sleep 1260
+NP=$(leaf "$SPAWNED" sleep)
+got=$("$NSX" enter "${NP:-0}" -- echo entered 2>"$T/err")
+is "$?/$got" "1/" "enter a process in its pid namespace but not its mount namespace (nsenter -p): refused, nothing ran"
+like "$(cat "$T/err")" "^nsx: enter: process $NP is in the pid namespace of container '$NAME' but not in its mount namespace" \
+	"... one line says why: $(cat "$T/err")"
+
 # ---- lesson checks -----------------------------------------------------------
 
 # what the check and the cleanup line write goes to a directory only the
@@ -219,17 +278,19 @@ like "$out" "Not yet: not run: this level is in container '$NAME' unconfined \\(
 is "$(grep -c "This step's check is not run" <<<"$out")" 1 "(said once after a line, too)"
 ok "$(test ! -e "$ROOT$M/check"; echo $?)" "(the container's sh did not run there)"
 
-# a lesson the container provides at the lessons' path (its files, its
-# mount namespace): its cleanup lines run confined, or not at all
-mkdir -p "$ROOT$T/les" && cp "$T/les/01-xe.lesson" "$ROOT$T/les/"
-rm -f "$ROOT$M/cleanup"
-printf '%s\n' "enter $NAME" "$LES start xe" 'lesson reset' | "$NSX" >/dev/null 2>&1
-like "$(cat "$ROOT$M/cleanup" 2>&1)" '^Seccomp:[[:space:]]+2$' "lesson reset at a confined level: the cleanup line ran confined"
-rm -f "$ROOT$M/cleanup"
-out=$(printf '%s\n' "enter --unconfined $NAME" "$LES start xe" 'lesson reset' | "$NSX" 2>&1)
-ok "$(test ! -e "$ROOT$M/cleanup"; echo $?)" "lesson reset at an --unconfined level: no cleanup line ran"
-like "$out" "nsx: lesson: the lesson's cleanup lines were not run: this level is in container '$NAME' unconfined" \
-	"... and one line says why"
+# a lesson the container provides at the lessons' path (its files: uid 0
+# there is its root, so they pass for root's): not loaded in its levels,
+# confined or not; none of its lines runs
+mkdir -p "$ROOT$T/les"
+sed 's/^title: .*/title: The container'"'"'s own/; s|'"$M/|$M/ctr-|g" "$T/les/01-xe.lesson" >"$ROOT$T/les/01-xe.lesson"
+for how in "" "--unconfined "; do
+	rm -f "$ROOT$M/ctr-check" "$ROOT$M/ctr-cleanup"
+	out=$(printf '%s\n' "enter $how$NAME" "$LES start xe" 'true' 'lesson reset' | "$NSX" 2>&1)
+	like "$out" "nsx: lesson: --lessons $T/les: level 1 is in namespaces entered with 'enter $how$NAME', where another decides what a path names and who owns it: as root, nsx takes no path there" \
+		"enter $how$NAME, then --lessons: refused, in one line"
+	ok "$(! grep -q "The container's own" <<<"$out" && test ! -e "$ROOT$M/ctr-check" && test ! -e "$ROOT$M/ctr-cleanup"; echo $?)" \
+		"... the container's lesson was not shown, and neither its check nor its cleanup ran there"
+done
 
 # ---- a PID that is another process now ------------------------------------
 
@@ -257,24 +318,95 @@ got=$(NSX_STATE_DIR=$SD "$NSX" enter xe-old -- echo entered 2>"$T/err")
 is "$got" "" "a record without the first process's identity is not entered"
 like "$(cat "$T/err")" "^nsx: enter: container 'xe-old' was started by an older nsx" "... one line says why"
 
-# a student's record, in a state directory of their own, naming root's
-# container's first process: refused, nothing entered
-TU=$(mktemp -d /run/nsx-xe-user.XXXXXX)
+# a student's record, in a state directory of their own, naming a process
+# of theirs that they could enter, with the start time of another: refused;
+# with its own, entered (so the refusal is the identity check's, not the
+# kernel's)
+TU=$(mktemp -d /run/nsx-xf-user.XXXXXX)
 chmod 755 "$TU"
 on_exit "rm -rf '$TU'"
 H=$TU/home
 mkdir -m 700 "$H"
-if test_user "xe$$" "$H"; then
+STUDENT=
+if test_user "xf$$" "$H"; then
+	STUDENT=xf$$
+	# (0755: root's programs in the student's namespaces have no
+	# capability there, only root's uid, and must see what is in it)
+	chown "$ID:$GID" "$H"
+	chmod 755 "$H"
 	mkdir -m 700 "$H/run"
-	printf 'name=xe-stolen\nnsx_pid=1\npid=%s\npid_start=%s\npidns=4026531836\ntimens=0\ncaps=ffffffffff\nnnp=0\nseccomp=0\n' \
-		"$CPID" "$(recorded pid_start)" >"$H/run/xe-stolen"
-	chown -R "$ID:$GID" "$H"
-	spawn "${AS[@]}" flock -x "$H/run/xe-stolen" sleep 1000
-	wait_cond locked "$H/run/xe-stolen"
-	got=$(cd / && NSX_STATE_DIR=$H/run "${AS[@]}" "$NSXB" enter xe-stolen -- echo entered 2>"$T/err")
-	is "$?/$got" "1/" "a student's record naming root's container: exit 1, nothing entered"
-	like "$(cat "$T/err")" "^nsx: enter: container 'xe-stolen': PID $CPID is not its first process" \
+	spawn "${AS[@]}" unshare -Ur --uts sleep 1000
+	SS=$SPAWNED
+	wait_cond test "$(readlink /proc/$SS/ns/uts)" != "$(readlink /proc/self/ns/uts)"
+	start=$(sed 's/.*) //' /proc/"$SS"/stat | awk '{ print $20 }')
+	record() {	# NAME START
+		printf 'name=%s\nnsx_pid=1\npid=%s\npid_start=%s\npidns=%s\ntimens=%s\ncaps=ffffffffff\nnnp=0\nseccomp=0\n' \
+			"$1" "$SS" "$2" "$(nsino "$SS" pid)" "$(nsino $$ time)" >"$H/run/$1"
+		chown -R "$ID:$GID" "$H/run"
+		spawn "${AS[@]}" flock -x "$H/run/$1" sleep 1000
+		wait_cond locked "$H/run/$1"
+	}
+	record xf-stolen $((start + 1))
+	got=$(cd / && NSX_STATE_DIR=$H/run "${AS[@]}" "$NSXB" enter xf-stolen -- echo entered 2>"$T/err")
+	is "$?/$got" "1/" "a student's record whose PID is a process of theirs, with another start time: exit 1, nothing entered"
+	like "$(cat "$T/err")" "^nsx: enter: container 'xf-stolen': PID $SS is not its first process" \
 		"... one line: $(cat "$T/err")"
+	record xf-own "$start"
+	got=$(cd / && NSX_STATE_DIR=$H/run "${AS[@]}" "$NSXB" enter xf-own -- echo entered 2>&1)
+	is "$got" "entered" "(the same record with that process's own start time: entered)"
+fi
+
+# ---- root in a student's namespaces -----------------------------------------
+
+# the student's namespaces: a lesson planted on a tmpfs of theirs (its
+# files show as uid 0, root's, to a process in their user namespace), and
+# root's history path (under $T) bound onto a root-owned host file; HD a
+# root-owned host directory the student cannot write, and a file in it
+HD=$(mktemp -d /run/nsx-xf-hd.XXXXXX)
+on_exit "rm -rf '$HD'"
+chmod 755 "$HD"
+echo victim >"$HD/victim"
+chmod 644 "$HD/victim"
+SPID=
+if [ -n "$STUDENT" ]; then
+	mkdir -m 755 "$H/les"
+	chown "$ID:$GID" "$H/les"
+	printf '%s\n' 'title: Planted' 'objective: runs as root' 'needs: rootless' 'step: Planted' "check: sh touch $HD/planted" \
+		'hint: none' 'solution: none' >"$TU/evil.lesson"
+	chmod 644 "$TU/evil.lesson"
+	spawn "${AS[@]}" unshare -Urm --propagation private sh -c "
+		mount -t tmpfs -o mode=0755 xf '$H/les' && mkdir '$H/les/inside' &&
+		cp '$TU/evil.lesson' '$H/les/01-xf-evil.lesson' &&
+		mount -t tmpfs -o mode=0700 xf '$T' && mkdir -p '$T/tty/nsx' && : >'$T/tty/nsx/history' &&
+		mount --bind '$HD/victim' '$T/tty/nsx/history' && exec sleep 1000"
+	SPID=$SPAWNED
+	WAIT_TENTHS=50 wait_cond test "$(tr -d '\0' </proc/"$SPID"/cmdline 2>/dev/null)" = "sleep1000"
+	is "$(cat /proc/"$SPID"/root"$T"/tty/nsx/history 2>&1)" "victim" \
+		"(in the student's namespaces, root's history path is the host's $HD/victim)"
+fi
+if [ -n "$SPID" ]; then
+	# a lesson of root's (loaded at the start): its check would find the
+	# student's tmpfs at the level, and leave a mark in HD (as root, the
+	# owner of HD: in a file system of the student's, root's uid is not
+	# mapped and can make nothing)
+	mkdir "$T/les3"
+	printf '%s\n' "title: Root's own" 'objective: a check that must not run as root in a student'"'"'s namespaces' \
+		'needs: root' 'step: Checked' "check: sh if [ -d $H/les/inside ]; then touch $HD/ran-as-root; fi; false" \
+		'hint: none' 'solution: none' >"$T/les3/01-xf-stu.lesson"
+	out=$(printf '%s\n' "lesson --lessons $T/les3 start xf-stu" "enter $SPID" 'true' \
+		"lesson --lessons $H/les start xf-evil" 'true' | "$NSX" 2>&1)
+	like "$out" "nsx: enter: the namespaces of process $SPID belong to uid $ID: the programs at this level are that user's, and run as root" \
+		"enter a student's process: one line says their programs run as root there"
+	like "$out" "This step's check is not run: level 1 is in namespaces entered with 'enter $SPID', whose programs would run as root" \
+		"a lesson loaded before: its sh check is not run there, and the step says why"
+	ok "$(test ! -e "$HD/ran-as-root"; echo $?)" "(the check did not run in the student's namespaces)"
+	like "$out" "nsx: lesson: --lessons $H/les: level 1 is in namespaces entered with 'enter $SPID'" \
+		"root stays root there: --lessons (the student's tmpfs, uid 0 there) is refused"
+	ok "$(test ! -e "$HD/planted" && ! grep -q 'Planted' <<<"$out"; echo $?)" \
+		"... the planted lesson was neither shown nor checked (nothing made in the root-owned host directory)"
+	out=$(printf '%s\n' "enter $SPID" "run -- true" | "$NSX" 2>&1)
+	like "$out" "nsx: run: level 1 is in namespaces entered with 'enter $SPID': as root, nsx runs no container there" \
+		"run there: refused, in one line"
 fi
 
 # ---- the mystery process ------------------------------------------------------
@@ -306,6 +438,9 @@ ok "$(kill -0 $V 2>/dev/null; echo $?)" "that process is not killed when the les
 if command -v tmux >/dev/null; then
 	SOCK=nsxxe$$
 	. "$(dirname "$0")/tmux.sh"
+	# root's history path in the container: a file of the container's root
+	mkdir -p "$ROOT$T/tty/nsx"
+	: >"$ROOT$T/tty/nsx/history"
 	start_cmd "env HOME=$T XDG_STATE_HOME=$T/tty NSX_STATE_DIR=$NSX_STATE_DIR INPUTRC=/dev/null TERM=screen $NSX" 150 40
 	wait_line 'nsx#'
 	run_line "enter $NAME"
@@ -315,9 +450,22 @@ if command -v tmux >/dev/null; then
 	run_line 'grep Seccomp: /proc/self/status'
 	wait_screen '^Seccomp:[[:space:]]+2$' && wait_line "$P1"
 	ok $? "readline reads a line there, and the program runs confined"
+	is "$(grep -c '^grep Seccomp' "$ROOT$T/tty/nsx/history")/$(grep -c '^grep Seccomp' "$T/tty/nsx/history")" "0/1" \
+		"the line typed there is in root's history, not in the container's file at its path"
 	run_line 'exit'
 	wait_line 'nsx#'
 	ok $? "exit: back at the start's prompt"
+	if [ -n "$SPID" ]; then
+		run_line "enter $SPID"
+		wait_screen "belong to uid $ID" && wait_line "nsx[1 mnt,user $(hostname)]\$"
+		ok $? "on a terminal: enter the student's process (warned)"
+		run_line "echo xf-typed-$$"
+		wait_screen "^xf-typed-$$\$"
+		run_line 'exit'
+		wait_line 'nsx#'
+		is "$(cat "$HD/victim")/$(grep -c "^echo xf-typed-$$\$" "$T/tty/nsx/history")" "victim/1" \
+			"what root typed there is in root's history; the host file the student bound at its path is untouched"
+	fi
 else
 	skip "tmux is not installed"
 fi

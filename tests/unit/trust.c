@@ -2,15 +2,24 @@
  * environment or an option (crafted trees: group- and world-writable
  * directories, /tmp-like sticky ones, another user's file, directory and
  * symlink, links through them, loops, relative paths, ".."), the ownership
- * check of per-user directories, and reading uid_map for the host uid. The
+ * check of per-user directories, reading uid_map for the host uid, root
+ * after setns into a student's user namespace, and a / that cannot be
+ * lstat'ed. The
  * trees need root (chown to another uid); as another user those cases are
  * skipped. Everything is under one mkdtemp directory, removed at exit. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -157,7 +166,7 @@ require(void)
 	int rc;
 
 	rc = trust_require("NSX_X=/y", at("user/file"), "unset it", &err);
-	is_int(rc, trust_root() ? -1 : 0, "trust_require refuses only as root");
+	is_int(rc, -1, "trust_require refuses, as root, a file in another user's directory");
 	if (rc < 0 && !ok(strstr(err.msg, "NSX_X=/y: ") == err.msg &&
 			  strstr(err.msg, "/user is owned by uid 4242: as root, nsx only uses paths that root "
 					  "alone can change; unset it"), "... in one line: what, why, what to do"))
@@ -179,6 +188,156 @@ dirs_ours(void)
 	is_int(trust_dir_ours(at("wide"), 022, "x", &err), 0, "... readable is fine where only writes matter");
 	ok(trust_dir_ours(at("to-ok"), 077, "x", &err) < 0 && strstr(err.msg, "symbolic link"),
 	   "a symlink to a directory of ours: refused");
+}
+
+/* A child's check, by its exit status: 0 passed, else which failed. */
+static int
+child_status(pid_t c)
+{
+	int st;
+
+	while (waitpid(c, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A student's user namespace (uid OTHER, mapped to 0 in it, as `unshare
+ * -Ur` makes it), held by a child until *hold is closed: its pid, or -1. */
+static pid_t
+student_userns(int *hold)
+{
+	int ready[2], wait_[2];
+	char c;
+	pid_t pid;
+
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(wait_, O_CLOEXEC) < 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		char map[32];
+		int fd;
+
+		close(ready[0]);
+		close(wait_[1]);
+		/* dumpable again after the uid change: its /proc/self files
+		 * are its own, uid_map with them */
+		if (setresgid(OTHER, OTHER, OTHER) < 0 || setresuid(OTHER, OTHER, OTHER) < 0 ||
+		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0 || unshare(CLONE_NEWUSER) < 0)
+			_exit(1);
+		snprintf(map, sizeof(map), "0 %d 1\n", OTHER);
+		fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, map, strlen(map)) < 0)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1 || read(wait_[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(wait_[0]);
+	*hold = wait_[1];
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		return -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+/* Host root that setns'es into a student's user namespace reads euid
+ * 65534 there, yet still owns every file root owns: it stays root, and
+ * as owners there cannot be told (root's files show as 65534 too), no
+ * path passes. */
+static void
+root_after_setns(void)
+{
+	char path[64];
+	int hold = -1, fd;
+	pid_t stu, c;
+
+	ok(trust_root(), "root at start: trust_root");
+	if ((stu = student_userns(&hold)) < 0) {
+		skip("cannot make a user namespace as another uid");
+		if (hold >= 0)
+			close(hold);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)stu);
+	if ((c = fork()) == 0) {
+		struct nsx_err err = { 0 };
+
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0)
+			_exit(10);
+		if (geteuid() == 0)
+			_exit(11);	/* not the case this tests */
+		/* each check a bit of the status */
+		_exit((trust_root() ? 0 : 1) |
+		      (trust_require("NSX_X=/y", at("ok/file"), "unset it", &err) == 0 ? 2 :
+		       strstr(err.msg, "root's files do not show as uid 0") ? 0 : 4));
+	}
+	int st = child_status(c);
+
+	close(hold);
+	child_status(stu);
+	if (st >= 10) {
+		skip("setns into the student's user namespace failed");
+		return;
+	}
+	ok(!(st & 1), "after setns into a student's user namespace (euid 65534 there): still root");
+	ok(!(st & 6), "... and trust_require refuses there, saying why (status %d)", st);
+}
+
+/* lstat("/") fails (a seccomp filter makes every stat EACCES): trust_path
+ * says so, rather than leaving err as it was. */
+static void
+root_unreadable(void)
+{
+	static const int nrs[] = {
+#ifdef __NR_newfstatat
+		__NR_newfstatat,
+#endif
+#ifdef __NR_fstatat64
+		__NR_fstatat64,
+#endif
+#ifdef __NR_lstat
+		__NR_lstat,
+#endif
+#ifdef __NR_stat
+		__NR_stat,
+#endif
+		__NR_statx,
+	};
+	struct sock_filter f[2 + 2 * sizeof(nrs) / sizeof(nrs[0])];
+	struct sock_fprog prog = { .filter = f };
+	size_t n = 0;
+	pid_t c;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i], 0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	prog.len = (unsigned short)n;
+	if ((c = fork()) == 0) {
+		struct nsx_err err;
+
+		memset(&err, 'x', sizeof(err));
+		err.msg[sizeof(err.msg) - 1] = '\0';
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(10);
+		if (trust_require("NSX_X=/y", "/y", "unset it", &err) == 0)
+			_exit(1);
+		if (!strstr(err.msg, "NSX_X=/y: /: Permission denied: as root"))
+			_exit(2);
+		_exit(0);
+	}
+	int st = child_status(c);
+
+	if (st == 10)
+		skip("no seccomp filter");
+	else
+		is_int(st, 0, "lstat(\"/\") refused: trust_require's line says '/: Permission denied'");
 }
 
 static void
@@ -210,6 +369,8 @@ main(void)
 		paths();
 		require();
 		dirs_ours();
+		root_after_setns();
+		root_unreadable();
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	if (system(cmd) != 0)
