@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "container/rootfs.h"
+#include "container/unpack.h"
 #include "util/safe.h"
 #include "util/xalloc.h"
 
@@ -446,7 +447,7 @@ doctor_gather(struct doctor_facts *f)
 	gather_idmap(f);
 	gather_subid(f);
 	gather_cgroup(f);
-	f->landlock_abi = rootfs_landlock_abi();
+	f->landlock_abi = unpack_landlock_abi();
 }
 
 /* ---- judging: one function per kind of check, pure ---- */

@@ -136,9 +136,6 @@ struct rootfs_meta {
 int rootfs_meta_load(const char *tree, struct rootfs_meta *m, struct nsx_err *err);
 void rootfs_meta_free(struct rootfs_meta *m);
 
-/* Landlock's ABI version, 0 without it (or with NSX_TEST_NO_LANDLOCK). */
-int rootfs_landlock_abi(void);
-
 /* --rootfs DIR: exists, is a directory, is not the host's "/" (by device
  * and inode, so "/." or a bind mount of / are refused too), is not empty.
  * The message names the path and what to do. */
