@@ -46,12 +46,19 @@ img() { local n=$1; shift; python3 "$MK" tar "$T/img/$n.tar" "$BASE" "$@" && chm
 
 # ---- 1: device nodes, setuid files, foreign owners, world-writable dirs ----
 
-img evil chr:dev/mymem:1:1 blk:dev/disk:7:0 suid:bin/evil dir:var/www:2775:$ID:$ID dir:tmp:1777:0:0
+# dev/myzero (1:5, 0666) is what a student could open if it were made:
+# /dev/mem (1:1) would need CAP_SYS_RAWIO anyway
+img evil chr:dev/myzero:1:5 chr:dev/mymem:1:1 blk:dev/disk:7:0 suid:bin/evil dir:var/www:2775:$ID:$ID dir:tmp:1777:0:0
 chmod -R a+rX "$T/img"
 nsxc "$C" run --image "$T/img/evil.tar" -- true
-ok $? "root runs an image with dev/mymem (1:1), dev/disk (7:0), a setuid file, a dir of the student's, /tmp 1777"
+ok $? "root runs an image with dev/myzero (1:5, 0666), dev/mymem (1:1), dev/disk (7:0), a setuid file, a dir of the student's, /tmp 1777"
 is "$(find "$C" \( -type c -o -type b \) | head -3)" "" "no device node anywhere in root's cache"
-out=$(as sh -c "for d in \$(find '$C' -name mymem -o -name disk 2>/dev/null) '$C'/images/*/dev/mymem '$C'/images/*/root/dev/mymem; do head -c 1 \"\$d\" >/dev/null 2>&1 && echo \"opened \$d\"; done; true")
+# opens "$@" as the student, says which opened: a read of one byte
+opened() { as sh -c 'for d; do head -c 1 "$d" >/dev/null 2>&1 && echo "opened $d"; done; true' sh "$@"; }
+mknod -m 666 "$T/zero-control" c 1 5
+is "$(opened "$T/zero-control")" "opened $T/zero-control" "(the check can fail: the student opens a 1:5 node of mode 0666 made outside the cache)"
+rm -f "$T/zero-control"
+out=$(opened $(find "$C" -name myzero -o -name mymem -o -name disk 2>/dev/null) "$C"/images/*/root/dev/myzero "$C"/images/*/root/dev/disk)
 is "$out" "" "the student opens no device from root's cache"
 is "$(find "$C" -perm /6000 | head -3)" "" "no setuid or setgid file in root's cache"
 is "$(find "$C" ! -user root -printf '%u %p\n' | head -3)" "" "nothing in root's cache is owned by anyone but root (the image's dir of the student's uid too)"
