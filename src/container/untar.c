@@ -271,18 +271,26 @@ untar_size_text(unsigned long long n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f MiB", (double)n / (1ULL << 20));
 }
 
-/* What a member's data takes on disk: a sparse member's extents only. */
-static unsigned long long
-untar_entry_disk(struct archive_entry *e)
+unsigned long long
+untar_disk(struct archive_entry *e)
 {
-	unsigned long long sum = 0;
-	la_int64_t off, len;
+	la_int64_t size = archive_entry_size(e), off, len;
+	unsigned long long max = size > 0 ? (unsigned long long)size : 0, sum = 0;
 
 	if (archive_entry_sparse_reset(e) <= 0)
-		return (unsigned long long)archive_entry_size(e);
-	while (archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK)
-		sum += len > 0 ? (unsigned long long)len : 0;
+		return max;
+	while (sum < max && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK)
+		if (len > 0)
+			sum += (unsigned long long)len < max - sum ? (unsigned long long)len : max - sum;
 	return sum;
+}
+
+/* *sum += n, stuck at the top rather than wrapping round to a small
+ * number that would pass every bound. */
+static void
+untar_add(unsigned long long *sum, unsigned long long n)
+{
+	*sum = n > ULLONG_MAX - *sum ? ULLONG_MAX : *sum + n;
 }
 
 /* Before anything is written, member by member as pass 1 reads the
@@ -296,7 +304,7 @@ untar_space_fits(struct untar *u)
 
 	if (!u->sv.f_frsize)
 		return 0;	/* cannot tell: the writes will say */
-	if (u->t.disk + u->kept > u->avail) {
+	if (u->t.disk > u->avail || u->kept > u->avail - u->t.disk) {
 		untar_size_text(u->t.disk, need, sizeof(need));
 		untar_size_text(u->avail, have, sizeof(have));
 		untar_size_text(u->kept, keep, sizeof(keep));
@@ -344,8 +352,9 @@ untar_tally(struct untar *u, struct archive_entry *e, const char *name)
 				 u->what, name, depth, u->lim.depth);
 	if (archive_entry_filetype(e) != AE_IFREG || size <= 0)
 		return u->scan ? untar_space_fits(u) : 0;
-	u->t.bytes += (unsigned long long)size;
-	u->t.disk += (untar_entry_disk(e) + 4095) & ~4095ULL;
+	/* untar_disk is at most size < 2^63: rounding up cannot wrap */
+	untar_add(&u->t.bytes, (unsigned long long)size);
+	untar_add(&u->t.disk, (untar_disk(e) + 4095) & ~4095ULL);
 	if (u->t.bytes > u->lim.bytes) {
 		untar_size_text(u->lim.bytes, a, sizeof(a));
 		return nsx_error(u->err, EFBIG, "%s: its files hold more than %s (the limit, reached at "

@@ -24,6 +24,8 @@
 #include "util/digest.h"
 #include "util/err.h"
 
+struct archive_entry;
+
 /* An archive read through its hash: pass 1 of a layer verifies a blob
  * before pass 2 writes anything of it. */
 struct untar_src {
@@ -72,6 +74,11 @@ int untar_whiteout(struct untar *u, const char *member);
 
 /* Pass 2: write every member into the tree (the cwd is u->root). */
 int untar_write(struct untar *u, struct untar_src *s);
+
+/* What a member's data takes on disk, for the free-space check: a sparse
+ * member's extents, never more than its size (extents past it are the
+ * archive's lie, which a libarchive that checks them drops: not all do). */
+unsigned long long untar_disk(struct archive_entry *e);
 
 /* The digest of all of s's file, what the passes did not read included. */
 int untar_digest(struct untar_src *s, char hex[DIGEST_HEX_LEN + 1]);
