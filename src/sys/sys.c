@@ -130,6 +130,24 @@ sys_close_range(unsigned int first, unsigned int last)
 	return 0;
 }
 
+int
+sys_fchmod_path(int pathfd, mode_t mode)
+{
+	char link[64];
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452	/* one number on every architecture */
+#endif
+	if (syscall(SYS_fchmodat2, pathfd, "", mode, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	/* Before Linux 6.6: the fd's magic link, which chmod follows to the
+	 * inode the fd holds (never to what a name says now) */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pathfd);
+	return chmod(link, mode);
+}
+
 unsigned long
 sys_fd_ino(int fd)
 {

@@ -25,6 +25,10 @@ int sys_pidfd_exited(int pidfd);
 /* close_range(2), Linux 5.9; falls back to closing one by one. */
 int sys_close_range(unsigned int first, unsigned int last);
 
+/* chmod what an O_PATH fd holds: fchmodat2(fd, "", AT_EMPTY_PATH), Linux
+ * 6.6; before, chmod of /proc/self/fd/N (procfs must be mounted). */
+int sys_fchmod_path(int pathfd, mode_t mode);
+
 /* clone(2) used like fork(2) but with CLONE_NEW* flags (and SIGCHLD as the
  * exit signal): 0 in the child, its PID in the parent. */
 pid_t sys_clone_fork(int flags);

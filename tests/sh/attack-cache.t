@@ -112,6 +112,68 @@ else
 	wait "$rpid"
 fi
 
+# ---- 3b: a directory swapped for a symlink before root makes it enterable ----
+# Root without CAP_DAC_OVERRIDE (as root is on a root-squashed NFS cache)
+# removes a dead build of an older nsx: in its s/ (root's, 1777, as the
+# busybox tree's tmp was) the student made d0/ (mode 0000, not empty).
+# Root cannot enter d0, so it chmods it first. The hook stops root there;
+# the student puts a symlink to a root-owned file of mode 0600 in d0's
+# place. That chmod must not follow it.
+
+# nodac ARGS...: root's nsx without CAP_DAC_OVERRIDE, in the background
+# (rpid), on root's cache
+nodac() {
+	NSX_CACHE_DIR=$C setpriv --bounding-set -dac_override,-dac_read_search "$NSX" "$@" &
+	rpid=$!
+}
+# ended: root's run ends within 30 s (else it is killed)
+ended() {
+	WAIT_TENTHS=300 wait_cond eval '! kill -0 $rpid 2>/dev/null'
+	local rc=$?
+	kill -9 "$rpid" 2>/dev/null
+	wait "$rpid" 2>/dev/null
+	return $rc
+}
+
+tree_remove_all() { chmod -R u+rwx "$@" 2>/dev/null; rm -rf "$@"; }
+tree_remove_all "$I"/.tmp-*	# the race's leftover: see 3c
+mkdir -p "$I/.tmp-chm/s"
+chmod 755 "$I/.tmp-chm"
+chmod 1777 "$I/.tmp-chm/s"
+as sh -c "mkdir '$I/.tmp-chm/s/d0' && touch '$I/.tmp-chm/s/d0/f' && chmod 000 '$I/.tmp-chm/s/d0'"
+echo victim >"$T/victim-file"
+chmod 600 "$T/victim-file"
+touch -d '1 minute ago' "$I/.tmp-chm"
+img chm file:chm-marker
+NSX_TEST_PAUSE_CLEAR=d0 nodac run --image "$T/img/chm.tar" -- true >"$T/chm.out" 2>&1
+if WAIT_TENTHS=100 wait_cond stopped; then
+	as sh -c "mv '$I/.tmp-chm/s/d0' '$I/.tmp-chm/s/d0-moved' && ln -s '$T/victim-file' '$I/.tmp-chm/s/d0'"
+	ok $? "the student swaps d0 (root is about to chmod it) for a symlink to a root-owned file"
+	kill -CONT "$rpid"
+	ended
+	ok $? "root's run ends"
+	is "$(stat -c %a "$T/victim-file")" 600 "root's chmod did not follow the symlink: the file is still 0600"
+else
+	ok 1 "root's nsx stops before making d0 enterable (NSX_TEST_PAUSE_CLEAR)"
+	ended
+fi
+tree_remove_all "$I"/.tmp-* "$T/victim-file"
+
+# ---- 3c: a directory root cannot remove, again and again ----
+# The same root, and a dead build whose s/ the student owns (0755), with
+# an empty a/ in it: root cannot remove a/ (s/ is not its to write), and
+# used to enter it, find it empty, climb back and try again, forever, at
+# full CPU, on every later build. Now it is an error, once.
+
+mkdir -p "$I/.tmp-loop/s/a"
+chown -R "$ID:$GID" "$I/.tmp-loop/s"
+touch -d '1 minute ago' "$I/.tmp-loop"
+img loop file:loop-marker
+nodac run --image "$T/img/loop.tar" -- true >"$T/loop.out" 2>&1
+ended
+ok $? "root's run ends: the dead build it cannot remove is left, not retried forever"
+tree_remove_all "$I"/.tmp-*
+
 # ---- 4: bounds ----
 
 # a small filesystem for the cache: the disk-filling images would fill it
