@@ -66,20 +66,41 @@ oci_host_arch(void)
 	return "amd64";
 }
 
+/* What a layout names (index.json, a blob): a regular file, opened
+ * without waiting (O_NONBLOCK: a FIFO would wait for a writer forever, a
+ * device may act on open) and checked before a byte is read, as the
+ * tarball path does (rootfs.c). what names it in messages. */
+static int
+oci_open(const struct oci *o, const char *rel, const char *what, struct nsx_err *err)
+{
+	struct stat st;
+	int fd = openat(o->dir, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		return nsx_error(err, ENOENT, "OCI layout %s: %s is missing", o->src, what);
+	if (fd < 0)
+		return nsx_error(err, errno, "OCI layout %s: %s: %s", o->src, what, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return nsx_error(err, errno, "OCI layout %s: %s: %s", o->src, what, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return nsx_error(err, EINVAL, "OCI layout %s: %s is not a regular file (%s): refused",
+				 o->src, what, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ?
+				 "a directory" : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+	}
+	return fd;
+}
+
 int
 oci_blob_open(const struct oci *o, const char *hex, struct nsx_err *err)
 {
-	char rel[32 + DIGEST_HEX_LEN];
-	int fd;
+	char rel[32 + DIGEST_HEX_LEN], what[32 + DIGEST_HEX_LEN];
 
 	snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex);
-	fd = openat(o->dir, rel, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return nsx_error(err, ENOENT, "OCI layout %s: blob sha256:%s is missing", o->src, hex);
-	if (fd < 0)
-		return nsx_error(err, errno, "OCI layout %s: blob sha256:%s: %s", o->src, hex,
-				 strerror(errno));
-	return fd;
+	snprintf(what, sizeof(what), "blob sha256:%s", hex);
+	return oci_open(o, rel, what, err);
 }
 
 /* A small file whole, NUL-terminated; NULL with errno (EFBIG: too big). */
@@ -209,9 +230,8 @@ oci_manifest(const struct oci *o, struct oci_desc *d, struct nsx_err *err)
 	int fd, rc;
 
 	snprintf(what, sizeof(what), "OCI layout %s: index.json", o->src);
-	fd = openat(o->dir, "index.json", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return nsx_error(err, errno, "%s: %s", what, strerror(errno));
+	if ((fd = oci_open(o, "index.json", "index.json", err)) < 0)
+		return -1;
 	text = oci_json_load(fd, what, &len, err);
 	close(fd);
 	if (!text)

@@ -23,7 +23,8 @@ struct oci_desc {
 	char hex[DIGEST_HEX_LEN + 1];
 };
 
-/* blobs/sha256/<hex>, opened for reading. */
+/* blobs/sha256/<hex>, opened for reading: a regular file (a FIFO or a
+ * device there is refused, never waited on). */
 int oci_blob_open(const struct oci *o, const char *hex, struct nsx_err *err);
 
 /* index.json -> the manifest's descriptor (d->hex names the image). */

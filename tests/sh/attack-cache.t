@@ -264,5 +264,33 @@ done
 out=$(NSX_TEST_NO_LANDLOCK=1 "$NSX" doctor | grep 'image unpacking')
 like "$out" "confined by a mount namespace" "without Landlock, doctor says what confines the unpacking: $out"
 
+
+# ---- 6: a student's OCI layout with a FIFO where a file should be ----
+# index.json, the manifest blob, a layer blob: opening one would wait for
+# a writer forever (root's nsx hung); refused at once, in one line.
+
+blobs() { python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["manifests"][0]["digest"][7:] if "manifests" in d else d["layers"][-1]["digest"][7:])' "$1"; }
+for what in index manifest layer; do
+	L=$T/img/fifo-$what
+	python3 "$MK" oci "$L" "$BASE" file:fifo-marker
+	man=$L/blobs/sha256/$(blobs "$L/index.json")
+	case $what in
+	index) f=$L/index.json ;;
+	manifest) f=$man ;;
+	layer) f=$L/blobs/sha256/$(blobs "$man") ;;
+	esac
+	rm -f "$f"
+	mkfifo "$f"
+	chown -R "$ID:$GID" "$L"
+	rm -rf "$C/images"/*
+	timeout -k 2 20 env NSX_CACHE_DIR="$C" "$NSX" run --image "$L" -- true >"$T/fifo.out" 2>"$T/fifo-$what.err" </dev/null
+	rc=$?
+	is "$rc|$(wc -l <"$T/fifo-$what.err")" "125|1" "a student's layout whose $what is a FIFO: refused at once, not hung (timeout: 124 or 137), one line"
+	like "$(cat "$T/fifo-$what.err")" "is not a regular file" "... saying why: $(cat "$T/fifo-$what.err")"
+	is "$(ls -A "$C/images" 2>/dev/null)" "" "... nothing left in the cache"
+done
+
 is "$(cat "$T"/*.err 2>/dev/null | grep -c 'Sanitizer\|runtime error:')" 0 "no run printed a sanitizer report"
 done_testing
