@@ -183,6 +183,7 @@ oci_desc_read(const struct oci *o, const char *v, struct oci_desc *d, struct nsx
 {
 	char digest[128];
 
+	d->fd = -1;
 	if (json_str(json_get(v, "mediaType"), d->type, sizeof(d->type)) < 0)
 		d->type[0] = '\0';
 	if (json_str(json_get(v, "digest"), digest, sizeof(digest)) < 0)
@@ -250,8 +251,9 @@ oci_manifest(const struct oci *o, struct oci_desc *d, struct nsx_err *err)
 	return rc;
 }
 
-/* The manifest's layers, lowest first; every blob must be there before
- * anything is unpacked. */
+/* The manifest's layers, lowest first; every blob is opened here, before
+ * anything is unpacked: the unpacking child gets the blobs, never the
+ * layout's directory (an fd from which "../.." leads out of any jail). */
 int
 oci_layers(const struct oci *o, const char *hex, struct oci_desc **out, size_t *n,
 	   struct nsx_err *err)
@@ -265,16 +267,19 @@ oci_layers(const struct oci *o, const char *hex, struct oci_desc **out, size_t *
 	if (!text)
 		return -1;
 	for (v = json_first(json_get(text, "layers")); v && rc == 0; v = json_next(v)) {
+		if (cnt == OCI_MAX_LAYERS) {
+			rc = nsx_error(err, EFBIG, "OCI layout %s: manifest sha256:%s has more than %d "
+				       "layers, which nsx does not unpack (Docker makes at most 127)",
+				       o->src, hex, OCI_MAX_LAYERS);
+			break;
+		}
 		l = xreallocarray(l, cnt + 1, sizeof(*l));
 		rc = oci_desc_read(o, v, &l[cnt], err);
 		if (rc == 0 && !oci_in_list(l[cnt].type, oci_layer_types, ARRAY_SIZE(oci_layer_types)))
 			rc = nsx_error(err, EINVAL, "OCI layout %s: layer sha256:%s has media type "
 				       "'%s', which nsx cannot unpack", o->src, l[cnt].hex, l[cnt].type);
-		if (rc == 0) {
-			int fd = oci_blob_open(o, l[cnt].hex, err);
-
-			rc = fd < 0 ? -1 : close(fd);
-		}
+		if (rc == 0 && (l[cnt].fd = oci_blob_open(o, l[cnt].hex, err)) < 0)
+			rc = -1;
 		cnt++;
 	}
 	if (rc == 0 && cnt == 0)
@@ -282,10 +287,19 @@ oci_layers(const struct oci *o, const char *hex, struct oci_desc **out, size_t *
 			       o->src, hex);
 	free(text);
 	if (rc < 0) {
-		free(l);
+		oci_layers_free(l, cnt);
 		return -1;
 	}
 	*out = l;
 	*n = cnt;
 	return 0;
+}
+
+void
+oci_layers_free(struct oci_desc *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i].fd >= 0)
+			close(l[i].fd);
+	free(l);
 }

@@ -21,7 +21,12 @@ struct oci {
 struct oci_desc {
 	char type[128];
 	char hex[DIGEST_HEX_LEN + 1];
+	int fd;			/* a layer's blob, open (oci_layers); else -1 */
 };
+
+/* At most this many layers (each one open fd while unpacking); Docker
+ * makes at most 127. */
+#define OCI_MAX_LAYERS	256
 
 /* blobs/sha256/<hex>, opened for reading: a regular file (a FIFO or a
  * device there is refused, never waited on). */
@@ -31,8 +36,12 @@ int oci_blob_open(const struct oci *o, const char *hex, struct nsx_err *err);
 int oci_manifest(const struct oci *o, struct oci_desc *d, struct nsx_err *err);
 
 /* The layers of manifest hex, lowest first (*out, malloc'ed: *n of
- * them); each a type nsx unpacks, each blob there. */
+ * them); each a type nsx unpacks, each blob open in its fd: the unpacking
+ * child gets these fds, never the layout's directory. */
 int oci_layers(const struct oci *o, const char *hex, struct oci_desc **out, size_t *n,
 	       struct nsx_err *err);
+
+/* Close the blobs of oci_layers' n layers and free l. */
+void oci_layers_free(struct oci_desc *l, size_t n);
 
 #endif

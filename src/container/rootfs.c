@@ -720,17 +720,19 @@ image_tarball(struct unpack_job *job, const struct stat *st, struct rootfs_stats
 	return image_unpack(cache, job, job->hex, stats, out, n, err);
 }
 
+/* The layout directory dir stays here: the unpacking child gets the
+ * layers' blobs, opened (oci_layers), never dir. */
 static int
-image_oci(struct unpack_job *job, struct rootfs_stats *stats, char *out, size_t n,
+image_oci(struct unpack_job *job, int dir, struct rootfs_stats *stats, char *out, size_t n,
 	  struct nsx_err *err)
 {
-	struct oci o = { job->src, job->fd };
+	struct oci o = { job->src, dir };
 	struct oci_desc man, *layers = NULL;
 	char cache[PATH_MAX], path[PATH_MAX];
 	size_t nlayers;
 	int rc;
 
-	if (faccessat(job->fd, "index.json", F_OK, 0) < 0)
+	if (faccessat(dir, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return nsx_error(err, ENOENT, "%s: not a tarball or an OCI image layout "
 				 "(no index.json)", job->src);
 	if (oci_manifest(&o, &man, err) < 0 || rootfs_cache_dir(cache, sizeof(cache), err) < 0)
@@ -741,10 +743,11 @@ image_oci(struct unpack_job *job, struct rootfs_stats *stats, char *out, size_t 
 		return file_path(out, n, err, "%s", path);
 	if (oci_layers(&o, man.hex, &layers, &nlayers, err) < 0)
 		return -1;
+	job->fd = -1;
 	job->layers = layers;
 	job->nlayers = nlayers;
 	rc = image_unpack(cache, job, man.hex, stats, out, n, err);
-	free(layers);
+	oci_layers_free(layers, nlayers);
 	return rc;
 }
 
@@ -767,31 +770,31 @@ rootfs_image_ex(const char *src, const struct rootfs_limits *lim, struct rootfs_
 	struct unpack_job job = { .src = src };
 	struct rootfs_stats none;
 	struct stat st;
-	int rc;
+	int fd, rc;
 
 	if (!stats)
 		stats = &none;
 	memset(stats, 0, sizeof(*stats));
-	stats->probe_errno = -1;
 	job.lim.bytes = lim && lim->bytes ? lim->bytes : ROOTFS_MAX_BYTES;
 	job.lim.entries = lim && lim->entries ? lim->entries : ROOTFS_MAX_ENTRIES;
 	job.lim.depth = lim && lim->depth ? lim->depth : ROOTFS_MAX_DEPTH;
 	if (archive_dl_load(err) < 0)
 		return -1;
 	/* O_NONBLOCK: a FIFO must not hang us here; it is refused below */
-	job.fd = open(src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (job.fd < 0)
+	fd = open(src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? nsx_error(err, ENOENT, "%s does not exist", src)
 				       : nsx_error(err, errno, "%s: %s", src, strerror(errno));
-	if (fstat(job.fd, &st) < 0)
+	job.fd = fd;
+	if (fstat(fd, &st) < 0)
 		rc = nsx_error(err, errno, "%s: %s", src, strerror(errno));
 	else if (S_ISDIR(st.st_mode))
-		rc = image_oci(&job, stats, out, n, err);
+		rc = image_oci(&job, fd, stats, out, n, err);
 	else if (S_ISREG(st.st_mode))
 		rc = image_tarball(&job, &st, stats, out, n, err);
 	else
 		rc = nsx_error(err, EINVAL, "%s is neither a file nor a directory", src);
-	close(job.fd);
+	close(fd);
 	return rc;
 }
 

@@ -9,6 +9,8 @@
 #include <linux/landlock.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +22,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "container/confine.h"
 #include "container/meta.h"
 #include "container/oci.h"
+#include "container/probe.h"
 #include "container/untar.h"
+#include "level/level.h"
 #include "sys/sys.h"
 #include "util/file.h"
 #include "util/testhook.h"
 #include "util/xalloc.h"
-
-struct unpack_result {
-	int rc;
-	unsigned skipped;
-	enum rootfs_confine confined;
-	int probe_errno;
-	struct nsx_err err;
-};
 
 static int
 unpack_tarball(const struct unpack_job *job, struct untar *u, struct untar_src *s)
@@ -69,18 +66,15 @@ static int
 unpack_layer_scan(const struct unpack_job *job, const struct oci_desc *l, struct untar *u,
 		  struct untar_src *s, struct unpack_wh *w)
 {
-	struct oci o = { job->src, job->fd };
 	char what[PATH_MAX + 128];
 	int rc;
 
 	snprintf(what, sizeof(what), "OCI layout %s: blob sha256:%s", job->src, l->hex);
 	u->what = what;
-	if ((s->fd = oci_blob_open(&o, l->hex, u->err)) < 0)
-		return -1;
+	s->fd = l->fd;
 	rc = untar_scan(u, s, &w->wh, &w->n);
 	if (rc == 0)
 		rc = untar_verify(u, s, l->hex);
-	close(s->fd);
 	u->what = job->src;
 	return rc;
 }
@@ -91,21 +85,18 @@ static int
 unpack_layer(const struct unpack_job *job, const struct oci_desc *l, struct untar *u,
 	     struct untar_src *s, const struct unpack_wh *w)
 {
-	struct oci o = { job->src, job->fd };
 	char what[PATH_MAX + 128];
 	int rc = 0;
 
 	snprintf(what, sizeof(what), "OCI layout %s: blob sha256:%s", job->src, l->hex);
 	u->what = what;
-	if ((s->fd = oci_blob_open(&o, l->hex, u->err)) < 0)
-		return -1;
+	s->fd = l->fd;
 	for (size_t i = 0; i < w->n && rc == 0; i++)
 		rc = untar_whiteout(u, w->wh[i]);
 	if (rc == 0)
 		rc = untar_write(u, s);
 	if (rc == 0)
 		rc = untar_verify(u, s, l->hex);
-	close(s->fd);
 	return rc;
 }
 
@@ -144,20 +135,20 @@ unpack_landlock_abi(void)
 {
 	long abi;
 
-	/* a test hook: the fallback below, on a kernel that has Landlock */
+	/* a test hook: the mount namespace alone, as below Linux 5.19 */
 	if (testhook("NSX_TEST_NO_LANDLOCK"))
 		return 0;
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	return abi < 0 ? 0 : (int)abi;
 }
 
-/* Defence in depth: libarchive's SECURE_* flags and the checks above should
- * keep every write inside the tree; Landlock (5.19+ for REFER) makes the
- * kernel enforce it for creating, writing, linking and removing, so a bug
- * in either cannot touch the host. Reads stay free (blobs, the tarball).
- * Landlock does not cover chmod/chown/utimes; SECURE_SYMLINKS does. ABI 1
- * is not used: without REFER it forbids hard links across directories,
- * which images have. */
+/* On top of the jail (and alone where there is none): the kernel refuses
+ * creating, writing, linking and removing anything outside the tree,
+ * through any path or fd. Reads stay free. Landlock does not cover chmod,
+ * chown, utimes or xattrs, nor anything but files: the jail and the
+ * dropped capabilities do. ABI 1 is not used: without REFER it forbids
+ * hard links across directories, which images have. Needs no_new_privs
+ * (set before). */
 static bool
 unpack_landlock(int tree)
 {
@@ -179,171 +170,177 @@ unpack_landlock(int tree)
 		return false;
 	pb.allowed_access = attr.handled_access_fs;
 	pb.parent_fd = tree;
-	if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == 0 &&
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+	if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == 0)
 		done = syscall(SYS_landlock_restrict_self, rs, 0) == 0;
 	close(rs);
 	return done;
 }
 
+/* The jail: this process's mount namespace (made by unpack_clone) gets
+ * the tree alone as its /, as container/setup.c makes a container's root:
+ * a clone of the tree's mount attached onto the tree, pivot_root, the old
+ * root detached. Every fd opened before points into the old root and
+ * leads back out through "..": unpack_child has closed all but regular
+ * files, and the O_PATH fds here are closed before returning. The tree
+ * is found by its path in the staging directory, which is root's (or the
+ * user's) alone, 0700: nobody can swap it. *root gets the new /. */
 static int
-unpack_file_put(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = file_write_all(fd, text, strlen(text));
-	close(fd);
-	return rc;
-}
-
-/* Not root: a user namespace of its own, where it is itself (its uid and
- * gid mapped to themselves, so files stay its own) with the capabilities
- * to make mounts in a mount namespace it owns. */
-static int
-unpack_userns_self(void)
-{
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	char map[64];
-
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-		return -1;
-	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
-	if (unpack_file_put("/proc/self/uid_map", map) < 0 ||
-	    (unpack_file_put("/proc/self/setgroups", "deny") < 0 && errno != ENOENT))
-		return -1;
-	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
-	return unpack_file_put("/proc/self/gid_map", map);
-}
-
-/* Keep only what writing a tree of one's own needs (entering and fixing up
- * an archive's 0555 and 0000 directories); without CAP_SYS_ADMIN and
- * CAP_SYS_CHROOT there is no way back out of the jail's root. */
-static int
-unpack_caps_drop(void)
-{
-	static const cap_value_t kept[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER };
-	cap_value_t last = (cap_value_t)cap_max_bits() - 1;
-	cap_t caps;
-	int r;
-
-	for (cap_value_t v = 0; v <= last; v++)
-		if (v != kept[0] && v != kept[1] && v != kept[2] && cap_drop_bound(v) < 0 &&
-		    errno != EINVAL)
-			return -1;
-	if (!(caps = cap_init()))
-		return -1;
-	cap_set_flag(caps, CAP_EFFECTIVE, (int)ARRAY_SIZE(kept), kept, CAP_SET);
-	cap_set_flag(caps, CAP_PERMITTED, (int)ARRAY_SIZE(kept), kept, CAP_SET);
-	r = cap_set_proc(caps);
-	cap_free(caps);
-	if (r < 0 || cap_reset_ambient() < 0)
-		return -1;
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-}
-
-/* Without Landlock (Linux < 5.19): a mount namespace of its own whose / is
- * the tree alone (the host's files are not there to write, whatever a bug
- * in libarchive or here would try), then no capability to leave it. As
- * container/setup.c makes a container's root: a clone of the tree's mount
- * attached onto the tree, pivot_root, the old root detached. */
-static int
-unpack_jail(const struct unpack_job *job, int *root)
+unpack_jail(const char *tree, int *root)
 {
 	char path[PATH_MAX];
-	struct stat a, b;
-	int fd = -1, m = -1, old = -1, top = -1, rc = -1;
+	int fd = -1, m = -1, old = -1, rc = -1;
 
-	if (unshare(CLONE_NEWNS) < 0 && (errno != EPERM || unpack_userns_self() < 0))
-		return -1;
+	/* before any mount: nothing of ours may propagate to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    file_path(path, sizeof(path), NULL, "%s/root", job->tree) < 0)
+	    file_path(path, sizeof(path), NULL, "%s/root", tree) < 0)
 		return -1;
-	/* *root lies in the host's mount namespace; this one's copy of it,
-	 * the same directory (the staging directory is private: no swap) */
 	fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &a) < 0 || fstat(*root, &b) < 0 ||
-	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		goto out;
-	m = sys_open_tree_clone(fd);
+	m = fd < 0 ? -1 : sys_open_tree_clone(fd);
 	old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (m < 0 || old < 0 || sys_move_mount_fd(m, fd) < 0 || fchdir(m) < 0 ||
-	    sys_pivot_root(".", ".") < 0 || fchdir(old) < 0 || umount2(".", MNT_DETACH) < 0 ||
-	    chdir("/") < 0)
-		goto out;
-	top = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (top < 0 || unpack_caps_drop() < 0)
-		goto out;
-	close(*root);
-	*root = top;
-	top = -1;
-	rc = 0;
-out:
+	if (m >= 0 && old >= 0 && sys_move_mount_fd(m, fd) == 0 && fchdir(m) == 0 &&
+	    sys_pivot_root(".", ".") == 0 && fchdir(old) == 0 && umount2(".", MNT_DETACH) == 0 &&
+	    chdir("/") == 0 && (*root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		rc = 0;
 	if (fd >= 0)
 		close(fd);
 	if (m >= 0)
 		close(m);
 	if (old >= 0)
 		close(old);
-	if (top >= 0)
-		close(top);
 	return rc;
 }
 
-static enum rootfs_confine
-unpack_confine(const struct unpack_job *job, int *root)
-{
-	if (unpack_landlock(*root))
-		return CONFINE_LANDLOCK;
-	if (unpack_jail(job, root) == 0)
-		return CONFINE_MOUNTNS;
-	return CONFINE_NONE;
-}
-
-/* NSX_TEST_UNPACK_PROBE=PATH: once confined, try to create PATH (outside
- * the tree): the errno, or 0 when it was made. -1: not asked. */
+/* What unpacking needs of root's power: entering and writing an archive's
+ * (or a lower layer's) 0555 and 0000 directories. Not CAP_DAC_READ_SEARCH
+ * (open_by_handle_at reaches any file of the tree's filesystem: the
+ * "shocker" escape), nor CAP_FOWNER (every file in the tree is ours
+ * already), nor CAP_SYS_ADMIN or CAP_SYS_CHROOT (the way back out of a
+ * jail), CAP_SYS_MODULE, CAP_KILL... Then no_new_privs, and nsx's seccomp
+ * filter (no module loading, kexec, bpf, open_by_handle_at, TIOCSTI...),
+ * as a container's command gets them (confine.c). */
 static int
-unpack_probe(void)
+unpack_caps(struct nsx_err *err)
 {
-	const char *p = testhook("NSX_TEST_UNPACK_PROBE");
-	int fd;
+	struct ctr_confine cf = { .caps = UINT64_C(1) << CAP_DAC_OVERRIDE, .nnp = true,
+				  .seccomp = true };
 
-	if (!p || !*p)
+	if (confine_caps(&cf, err) < 0 || confine_nnp(&cf, err) < 0)
 		return -1;
-	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return errno;
-	close(fd);
 	return 0;
 }
 
+/* The seccomp filter goes last (after Landlock's own calls); an
+ * architecture without one (ENOSYS) keeps the rest. */
+static int
+unpack_seccomp(struct nsx_err *err)
+{
+	struct ctr_confine cf = { .seccomp = true };
+
+	if (confine_seccomp(&cf, err) == 0 || err->errnum == ENOSYS)
+		return 0;
+	return -1;
+}
+
+/* Confined, as the namespaces unpack_clone made allow: the jail (jailed),
+ * capabilities, no_new_privs, Landlock where the kernel has it, seccomp.
+ * *root: the tree. What holds goes into *confined (CONFINE_*); -1 when a
+ * step that must work failed. */
+static int
+unpack_confine(const char *tree, bool jailed, int *root, unsigned *confined,
+	       struct nsx_err *err)
+{
+	char path[PATH_MAX];
+
+	*confined = CONFINE_NONE;
+	if (jailed && unpack_jail(tree, root) == 0)
+		*confined |= CONFINE_MOUNTNS;
+	else if (file_path(path, sizeof(path), err, "%s/root", tree) < 0)
+		return -1;
+	else if ((*root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return nsx_error(err, errno, "cannot enter %s: %s", path, strerror(errno));
+	if (unpack_caps(err) < 0)
+		return -1;
+	if (unpack_landlock(*root))
+		*confined |= CONFINE_LANDLOCK;
+	/* without the jail, what is left is the tree's, by Landlock alone */
+	if (!(*confined & CONFINE_MOUNTNS) && !(*confined & CONFINE_LANDLOCK))
+		*confined = CONFINE_NONE;
+	/* not dumpable: nothing else of the user's may ptrace it */
+	if (unpack_seccomp(err) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* What the child says back. */
+struct unpack_result {
+	int rc;
+	unsigned skipped;
+	unsigned confined;	/* CONFINE_* */
+	char probe[512];	/* NSX_TEST_UNPACK_PROBE: what it found */
+	struct nsx_err err;
+};
+
+/* Before confining, the child holds only what it needs: the pipe to the
+ * parent, the sidecar and the archives, regular files all (no directory
+ * fd: from one, openat "../.." leads out of any jail; no /proc: writes
+ * there reach the whole host). stdin, stdout and stderr become /dev/null,
+ * and a new session leaves root's terminal behind (TIOCSTI would type
+ * into root's shell). Everything else nsx holds (its /proc, the staging
+ * lock, an OCI layout's directory) is closed. */
+static int
+unpack_fds(const struct unpack_job *job, int wfd, int mfd)
+{
+	size_t n = 0;
+	int *keep = xcalloc(job->nlayers + 3, sizeof(*keep)), null, rc = 0;
+
+	keep[n++] = wfd;
+	keep[n++] = mfd;
+	keep[n++] = job->layers ? -1 : job->fd;
+	for (size_t i = 0; i < job->nlayers; i++)
+		keep[n++] = job->layers[i].fd;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* (nsx started with 0, 1 or 2 closed may hold one of keep there) */
+	for (int fd = 0; fd <= 2 && rc == 0; fd++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < n; i++)
+			kept |= keep[i] == fd;
+		if (!kept && fd != null && (null < 0 || dup2(null, fd) != fd))
+			rc = -1;
+	}
+	if (null > 2)
+		close(null);
+	if (rc == 0)
+		rc = sys_close_except(keep, n);
+	free(keep);
+	setsid();
+	return rc;
+}
+
 static void __attribute__((noreturn))
-unpack_child(const struct unpack_job *job, int wfd)
+unpack_child(const struct unpack_job *job, int wfd, bool jailed)
 {
 	struct unpack_result res;
 	struct untar u = { .err = &res.err, .lim = job->lim, .where = job->where, .root = -1 };
 	struct untar_src *s = xmalloc(sizeof(*s));
-	char path[PATH_MAX];
 	int mfd;
 
 	memset(&res, 0, sizeof(res));
-	res.probe_errno = -1;
 	/* the sidecar is opened before the confinement, which keeps the
 	 * unpacking out of everything but root/ */
 	mfd = meta_open(job->tree, &res.err);
-	if (mfd < 0 || file_path(path, sizeof(path), &res.err, "%s/root", job->tree) < 0)
+	if (mfd < 0)
 		res.rc = -1;
-	else if ((u.root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		res.rc = nsx_error(&res.err, errno, "cannot enter %s: %s", path, strerror(errno));
-	else {
-		res.confined = unpack_confine(job, &u.root);
-		/* a new user namespace clears the parent-death signal */
+	else if (unpack_fds(job, wfd, mfd) < 0)
+		res.rc = nsx_error(&res.err, errno, "cannot close nsx's files before unpacking: %s",
+				   strerror(errno));
+	else if ((res.rc = unpack_confine(job->tree, jailed, &u.root, &res.confined, &res.err)) == 0) {
+		/* a change of credentials may clear the parent-death signal */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		res.probe_errno = unpack_probe();
+		probe_unpacker(res.probe, sizeof(res.probe));
 		if (fchdir(u.root) < 0)
-			res.rc = nsx_error(&res.err, errno, "cannot enter %s: %s", path, strerror(errno));
+			res.rc = nsx_error(&res.err, errno, "cannot enter %s/root: %s", job->tree,
+					   strerror(errno));
 		else
 			res.rc = job->layers ? unpack_oci(job, &u, s) : unpack_tarball(job, &u, s);
 		if (res.rc == 0 && meta_write(&u.meta, mfd) < 0)
@@ -356,6 +353,72 @@ unpack_child(const struct unpack_job *job, int wfd)
 	_exit(0);
 }
 
+/* The namespaces of the jail: its own mounts; its own PIDs, IPC and
+ * network, so that it can signal no process (root's uid may signal all of
+ * root's), reach no SysV object and no abstract socket of root's. Not
+ * root (EPERM), a user namespace of its own too, where the user is
+ * itself (maps written by the parent, below). Where neither can be made
+ * (user namespaces disabled), a plain child: Landlock alone confines it.
+ * *flags: what was made. */
+static pid_t
+unpack_clone(int *flags)
+{
+	static const int ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET;
+	pid_t pid;
+
+	*flags = ns;
+	if ((pid = sys_clone_fork(ns)) >= 0)
+		return pid;
+	*flags = ns | CLONE_NEWUSER;
+	if (errno == EPERM && (pid = sys_clone_fork(ns | CLONE_NEWUSER)) >= 0)
+		return pid;
+	*flags = 0;
+	return fork();
+}
+
+/* A child of a new user namespace: its uid and gid mapped to ours, so
+ * that what it writes is ours (level.c writes the maps, as for a level). */
+static int
+unpack_maps(pid_t pid, struct nsx_err *err)
+{
+	struct level_req r = { .nuid = 1, .ngid = 1, .deny_setgroups = true };
+
+	r.uidmap[0] = (struct idmap){ geteuid(), geteuid(), 1 };
+	r.gidmap[0] = (struct idmap){ getegid(), getegid(), 1 };
+	return level_write_maps(&r, pid, err);
+}
+
+/* The parent's side: let the child go once its maps are written, then
+ * read what it says. */
+static int
+unpack_wait(const struct unpack_job *job, pid_t pid, int flags, int go, int res_fd,
+	    struct unpack_result *res, struct nsx_err *err)
+{
+	int status = 0, rc = 0;
+	size_t got = 0;
+	char c;
+
+	if ((flags & CLONE_NEWUSER) && file_read_all(res_fd, &c, 1) != 1)
+		rc = nsx_error(err, EIO, "%s: the unpacking process died", job->src);
+	else if ((flags & CLONE_NEWUSER) && unpack_maps(pid, err) < 0)
+		rc = -1;	/* no go: the child reads EOF and ends */
+	else if (write(go, "g", 1) != 1)
+		rc = nsx_error(err, errno, "the unpacking process: %s", strerror(errno));
+	close(go);
+	if (rc == 0)
+		got = file_read_all(res_fd, res, sizeof(*res));
+	close(res_fd);
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == 0 && got != sizeof(*res))
+		rc = nsx_error(err, EIO, "%s: the unpacking process died%s%s", job->src,
+			       WIFSIGNALED(status) ? ": " : "",
+			       WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "");
+	return rc;
+}
+
 /* Unpacking runs in a child: it changes directory (libarchive writes
  * relative to the cwd) and confines itself, neither of which nsx may
  * keep; and a crash in a decompressor stays there. */
@@ -363,39 +426,52 @@ int
 unpack_run(const struct unpack_job *job, struct rootfs_stats *stats, struct nsx_err *err)
 {
 	struct unpack_result res;
-	int p[2], status = 0;
-	size_t got;
-	pid_t pid, parent = getpid();
+	int p[2], go[2], flags;
+	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return nsx_error(err, errno, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
+	if (pipe2(go, O_CLOEXEC) < 0) {
 		close(p[0]);
 		close(p[1]);
-		return nsx_error(err, errno, "fork: %s", strerror(errno));
+		return nsx_error(err, errno, "pipe: %s", strerror(errno));
 	}
+	pid = unpack_clone(&flags);
 	if (pid == 0) {
+		char c;
+
 		/* nsx killed (SIGKILL, Ctrl-C) ends the unpacking too: nobody
-		 * would use the tree, and a big image would go on for seconds */
+		 * would use the tree, and a big image would go on for seconds;
+		 * before that, the parent's end of go gives EOF (in a new PID
+		 * namespace getppid() says 0, not who the parent was) */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(0);
 		close(p[0]);
-		unpack_child(job, p[1]);
+		close(go[1]);
+		/* its /proc/PID files are the user's only while it is dumpable
+		 * (nsx may not be: after setuid, or in an entered level), and
+		 * the parent writes its maps there; not dumpable again once
+		 * confined */
+		if ((flags & CLONE_NEWUSER) &&
+		    (prctl(PR_SET_DUMPABLE, 1) < 0 || write(p[1], "u", 1) != 1))
+			_exit(0);
+		if (read(go[0], &c, 1) != 1)
+			_exit(0);
+		close(go[0]);
+		unpack_child(job, p[1], flags != 0);
 	}
 	close(p[1]);
-	got = file_read_all(p[0], &res, sizeof(res));
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (got != sizeof(res))
-		return nsx_error(err, EIO, "%s: the unpacking process died%s%s", job->src,
-				 WIFSIGNALED(status) ? ": " : "",
-				 WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "");
+	close(go[0]);
+	if (pid < 0) {
+		close(p[0]);
+		close(go[1]);
+		return nsx_error(err, errno, "cannot start the unpacking process: %s", strerror(errno));
+	}
+	if (unpack_wait(job, pid, flags, go[1], p[0], &res, err) < 0)
+		return -1;
 	res.err.msg[sizeof(res.err.msg) - 1] = '\0';
+	res.probe[sizeof(res.probe) - 1] = '\0';
 	stats->confined = res.confined;
-	stats->probe_errno = res.probe_errno;
+	snprintf(stats->probe, sizeof(stats->probe), "%s", res.probe);
 	stats->devices_skipped = res.skipped;
 	if (res.rc < 0) {
 		*err = res.err;

@@ -1,8 +1,21 @@
 /* Unpacking an image into a tree of the cache: the job rootfs.c gives
- * (a tarball, or an OCI layout's layers), run in a child process that is
- * confined to the tree it fills, so that a bug in libarchive, in a
- * decompressor or in untar.c cannot reach the host. Errors as values;
- * nothing here prints. */
+ * (a tarball, or an OCI layout's layers, every archive already open as a
+ * regular file), run in a child process confined to the tree it fills, so
+ * that a code-execution bug in libarchive, a decompressor or untar.c
+ * cannot reach the host:
+ *  - it holds no fd but the archives, the sidecar and a pipe to nsx (no
+ *    directory, no /proc), stdin to stderr are /dev/null, in a session of
+ *    its own (root's terminal is out of reach);
+ *  - a jail: mount, PID, IPC and network namespaces of its own (and a
+ *    user namespace when not root), / the tree alone;
+ *  - capabilities: CAP_DAC_OVERRIDE alone; no_new_privs; not dumpable;
+ *  - Landlock (Linux 5.19) on top, so that writes stay in the tree
+ *    whatever path or fd they take;
+ *  - nsx's seccomp filter (container/seccomp.h).
+ * Where namespaces cannot be made (an unprivileged user with user
+ * namespaces disabled), Landlock alone; where neither, the capabilities
+ * and filter alone (the front end says so). Errors as values; nothing here
+ * prints. */
 #ifndef NSX_UNPACK_H
 #define NSX_UNPACK_H
 
@@ -18,9 +31,9 @@ struct unpack_job {
 	const char *src;	/* as the user gave it, for messages */
 	const char *tree;	/* the temporary directory to fill (its root/ and meta) */
 	const char *where;	/* the cache directory, for messages */
-	int fd;			/* the tarball, or the layout directory */
+	int fd;			/* the tarball (a regular file); -1 for OCI */
 	char hex[DIGEST_HEX_LEN + 1];	/* tarball: its sha256 */
-	const struct oci_desc *layers;	/* OCI: lowest first; NULL: a tarball */
+	const struct oci_desc *layers;	/* OCI: lowest first, blobs open; NULL: a tarball */
 	size_t nlayers;
 	struct rootfs_limits lim;
 };

@@ -1,8 +1,9 @@
 #!/bin/bash
-# Issue 15, findings 1, 2 and 7: a student (a throw-away unprivileged user)
-# against root's image cache and root's unpacking of images.
-#  - open a device node from root's cache (an image's dev/mymem 1:1 0666,
-#    a block device 7:0): none exists
+# Issue 15, findings 1, 2 and 7, and the review of their fixes: a student
+# (a throw-away unprivileged user) against root's image cache and root's
+# unpacking of images.
+#  - open a device node from root's cache (an image's dev/myzero 1:5 0666,
+#    dev/mymem 1:1, a block device 7:0): none exists
 #  - plant a file in any directory of root's cache (the busybox tree's tmp
 #    was 1777, an image's /tmp too): refused, and no root container's /tmp
 #    shows one; nothing in the cache is the student's, a device, setuid
@@ -10,12 +11,22 @@
 #  - move a directory it owns out of a tree root is removing, mid-removal
 #    (a dead build's tree of an older nsx, which kept the archive's owners):
 #    root's deletion never leaves the tree it started in
+#  - swap a directory root (without CAP_DAC_OVERRIDE, as on root-squashed
+#    NFS) is about to chmod for a symlink to a root-owned file: the chmod
+#    does not follow it; a directory root cannot remove does not keep it
+#    looping forever
 #  - bounds: a zstd tarball declaring a 50 GB file, a 200 MiB zero file on
 #    a small cache filesystem, 300,001 members, 300 levels: each refused in
 #    one line before anything is written, nothing left in the cache; the
 #    --image-max-* options raise the bounds
-#  - without Landlock (NSX_TEST_NO_LANDLOCK): the unpacker, as root, still
-#    cannot create a file outside its tree
+#  - root's unpacker, confined, with Landlock and without it
+#    (NSX_TEST_NO_LANDLOCK), on a tarball and on a student's OCI layout
+#    (NSX_TEST_UNPACK_PROBE): it cannot create a file outside its tree,
+#    chmod outside it, climb out through any fd it holds (nsx's /proc, the
+#    staging lock, the layout's directory) or reach core_pattern; it keeps
+#    CAP_DAC_OVERRIDE alone, no_new_privs and the seccomp filter
+#  - an OCI layout whose index.json or blobs are FIFOs: refused at once,
+#    root's nsx does not hang
 # Root's cache is modelled by NSX_CACHE_DIR in a root-owned 0755 directory
 # (as /var/cache/nsx), so that the host's own cache is left alone.
 . "$(dirname "$0")/lib.sh"
@@ -246,20 +257,39 @@ out=$(nsxc "$SC" run --image-max-bytes 6g --image "$T/img/sparse.tar" -- tail -c
 is "$out" end "--image-max-bytes 6g: the sparse 5 GiB file unpacks (on a 64 MiB cache) and reads"
 rm -rf "$SC/images"/*
 
-# ---- 5: without Landlock, the unpacker still writes nowhere but its tree ----
+# ---- 5: the unpacker, confined ----
+# What a code-execution bug in libarchive or a decompressor would try
+# (NSX_TEST_UNPACK_PROBE, src/container/probe.c) from root's unpacker,
+# with Landlock and without it (NSX_TEST_NO_LANDLOCK: the mount-namespace
+# jail alone, as below Linux 5.19), on a tarball and on a student's OCI
+# layout (a directory the unpacker must not hold): create a file outside
+# the tree by its path; chmod a directory outside it (Landlock does not
+# cover chmod); climb out through every directory fd it holds (nsx's
+# /proc, the staging lock, the layout); and what it keeps of root's power.
 
+python3 "$MK" oci "$T/img/oci" "$BASE" file:oci-marker
+chown -R "$ID:$GID" "$T/img/oci"
+case $(uname -m) in x86_64 | aarch64) sc=2 ;; *) sc=0 ;; esac	# seccomp.c: no filter elsewhere
 for mode in landlock no-landlock; do
-	rm -f "$T/probe-$mode"
-	rm -rf "$C/images"/*
-	if [ $mode = no-landlock ]; then
-		export NSX_TEST_NO_LANDLOCK=1
-	fi
-	out=$(NSX_TEST_UNPACK_PROBE=$T/probe-$mode nsxc "$C" run --image "$T/img/evil.tar" -- cat /etc/hostname 2>&1)
-	unset NSX_TEST_NO_LANDLOCK
-	like "$out" "note: NSX_TEST_UNPACK_PROBE: (No such file or directory|Permission denied|Read-only file system)" \
-		"$mode: the unpacker, as root, tries to create $T/probe-$mode and fails: $(echo $out | head -c 120)"
-	ok $([ ! -e "$T/probe-$mode" ]; echo $?) "$mode: ... nothing was created there"
-	like "$out" "nsx$" "$mode: ... and the image unpacks and runs"
+	for im in evil.tar oci; do
+		P=$T/probe-$mode-$im
+		w="$mode, $im"
+		rm -f "$P"
+		rm -rf "$C/images"/*
+		[ $mode = no-landlock ] && export NSX_TEST_NO_LANDLOCK=1
+		out=$(NSX_TEST_UNPACK_PROBE=$P nsxc "$C" run --image "$T/img/$im" -- cat /etc/hostname 2>&1)
+		unset NSX_TEST_NO_LANDLOCK
+		like "$out" "create PATH: (No such file or directory|Permission denied|Read-only file system);" \
+			"$w: root's unpacker cannot create a file outside its tree: $(echo "$out" | grep PROBE)"
+		like "$out" "chmod its directory: (No such file or directory|Permission denied|Operation not permitted);" \
+			"$w: ... nor chmod a directory outside it"
+		like "$out" "fds leading out: none \(of [0-9]+ directory fds\)" \
+			"$w: ... none of the directory fds it holds leads out (nor to /proc/sys/kernel/core_pattern)"
+		like "$out" "uid 0, CapEff 0000000000000002, NoNewPrivs 1, Seccomp $sc" \
+			"$w: ... it keeps only CAP_DAC_OVERRIDE, no_new_privs$([ $sc = 2 ] && echo ', the seccomp filter')"
+		ok $([ ! -e "$P" ]; echo $?) "$w: ... nothing was created at $P"
+		like "$out" "nsx$" "$w: ... and the image unpacks and runs"
+	done
 done
 out=$(NSX_TEST_NO_LANDLOCK=1 "$NSX" doctor | grep 'image unpacking')
 like "$out" "confined by a mount namespace" "without Landlock, doctor says what confines the unpacking: $out"
