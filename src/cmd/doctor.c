@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "container/rootfs.h"
+#include "container/unpack.h"
 #include "util/safe.h"
 #include "util/xalloc.h"
 
@@ -446,7 +447,7 @@ doctor_gather(struct doctor_facts *f)
 	gather_idmap(f);
 	gather_subid(f);
 	gather_cgroup(f);
-	f->landlock_abi = rootfs_landlock_abi();
+	f->landlock_abi = unpack_landlock_abi();
 }
 
 /* ---- judging: one function per kind of check, pure ---- */
@@ -783,20 +784,29 @@ chk_cgroup_deleg(const struct doctor_facts *f, int arg, struct doctor_item *it)
 }
 
 /* What keeps `run --image`'s unpacking process inside its tree, beyond
- * libarchive's checks: Landlock ABI 2 (Linux 5.19), else a mount namespace
- * of its own (a user namespace too when not root), else nothing. */
+ * libarchive's checks (container/unpack.h): a jail (a mount namespace of
+ * its own whose / is the tree, in a user namespace of its own when not
+ * root), CAP_DAC_OVERRIDE alone, seccomp, and Landlock ABI 2 (Linux 5.19)
+ * on top; either confinement alone where the other is missing. */
 static void
 chk_unpack(const struct doctor_facts *f, int arg, struct doctor_item *it)
 {
+	static const char jail[] = "a mount namespace whose / is the image's tree (no capability "
+				   "but CAP_DAC_OVERRIDE, seccomp)";
 	int mnt = f->uid == 0 ? f->ns[NSX_MNT].err_alone : f->ns[NSX_MNT].err_user;
 
 	(void)arg;
-	if (f->landlock_abi >= 2)
-		item_set(it, DOC_OK, "image unpacking: confined by Landlock (ABI %d)", f->landlock_abi);
+	if (mnt == 0 && f->landlock_abi >= 2)
+		item_set(it, DOC_OK, "image unpacking: confined by %s and Landlock (ABI %d)", jail,
+			 f->landlock_abi);
 	else if (mnt == 0)
-		item_set(it, DOC_INFO, "image unpacking: no Landlock ABI 2 (Linux 5.19): confined by a "
-			 "mount namespace whose / is the image's tree instead");
-	else {
+		item_set(it, DOC_INFO, "image unpacking: confined by %s; no Landlock ABI 2 (Linux 5.19) "
+			 "on top", jail);
+	else if (f->landlock_abi >= 2) {
+		item_set(it, DOC_INFO, "image unpacking: confined by Landlock (ABI %d) alone: no mount "
+			 "namespace (%s)", f->landlock_abi, errname(mnt));
+		item_fix(it, "user namespaces (above)");
+	} else {
 		item_set(it, DOC_WARN, "image unpacking unconfined: no Landlock ABI 2 (Linux 5.19), "
 			 "no mount namespace (%s)", errname(mnt));
 		item_fix(it, f->uid == 0 ? "Linux 5.19+" : "Linux 5.19+, or user namespaces (above)");

@@ -59,20 +59,20 @@ int rootfs_cache_dir(char *buf, size_t n, struct nsx_err *err);
  * is an error that says to install busybox-static. */
 int rootfs_builtin(char *out, size_t n, struct nsx_err *err);
 
-/* How the unpacking process was kept from writing outside its tree,
- * besides libarchive's checks. */
+/* How the unpacking process was kept inside its tree, besides
+ * libarchive's checks and its capabilities (container/unpack.h): bits. */
 enum rootfs_confine {
-	CONFINE_NONE,		/* nothing could: said in a note and by doctor */
-	CONFINE_LANDLOCK,	/* Landlock ABI >= 2 (Linux 5.19) */
-	CONFINE_MOUNTNS,	/* a mount namespace whose / is the tree alone */
+	CONFINE_NONE = 0,	/* nothing could: said in a note and by doctor */
+	CONFINE_MOUNTNS = 1 << 0,	/* a jail: namespaces of its own, / the tree alone */
+	CONFINE_LANDLOCK = 1 << 1,	/* Landlock ABI >= 2 (Linux 5.19) */
 };
 
 /* What rootfs_image_ex did, for the front end to mention. */
 struct rootfs_stats {
 	bool unpacked;			/* false: it was in the cache already */
 	unsigned devices_skipped;	/* device nodes never made */
-	enum rootfs_confine confined;	/* when unpacked */
-	int probe_errno;		/* NSX_TEST_UNPACK_PROBE: -1 not tried */
+	unsigned confined;		/* CONFINE_*, when unpacked */
+	char probe[512];		/* NSX_TEST_UNPACK_PROBE: what it found; "" not tried */
 };
 
 /* Bounds on unpacking an image: what a classroom machine's /var takes.
@@ -107,8 +107,9 @@ int rootfs_parse_count(const char *opt, const char *s, unsigned long long *n,
  * nodes are never made (counted); owners and modes go to the sidecar (see
  * above); unpacking is bounded (struct rootfs_limits) and refused at once
  * when the cache's filesystem lacks the room; it runs in a child process
- * kept from writing outside the tree by Landlock, else (an older kernel) by
- * a mount namespace of its own whose / is the tree, capabilities dropped.
+ * confined to the tree (container/unpack.h: a jail whose / is the tree,
+ * no capability but CAP_DAC_OVERRIDE, no fd of nsx's, seccomp, Landlock
+ * on top where the kernel has it).
  * On any error nothing is left in the cache. The unpacked path goes into
  * out. */
 int rootfs_image(const char *src, char *out, size_t n, struct nsx_err *err);
@@ -135,9 +136,6 @@ struct rootfs_meta {
 /* Read the sidecar of tree (a path rootfs_builtin or rootfs_image gave). */
 int rootfs_meta_load(const char *tree, struct rootfs_meta *m, struct nsx_err *err);
 void rootfs_meta_free(struct rootfs_meta *m);
-
-/* Landlock's ABI version, 0 without it (or with NSX_TEST_NO_LANDLOCK). */
-int rootfs_landlock_abi(void);
 
 /* --rootfs DIR: exists, is a directory, is not the host's "/" (by device
  * and inode, so "/." or a bind mount of / are refused too), is not empty.

@@ -157,9 +157,8 @@ step_rootfs(struct run_ctx *c)
 	if (rs->unpacked && rs->confined == CONFINE_NONE)
 		nsx_warn("run", "note: %s was unpacked without confinement (no Landlock, no mount "
 			 "namespace): only libarchive's checks kept it in its tree", c->p->o.image);
-	if (rs->unpacked && rs->probe_errno >= 0)
-		nsx_warn("run", "note: NSX_TEST_UNPACK_PROBE: %s", rs->probe_errno ?
-			 strerror(rs->probe_errno) : "created");
+	if (rs->unpacked && rs->probe[0])
+		nsx_warn("run", "note: NSX_TEST_UNPACK_PROBE: %s", rs->probe);
 	snprintf(P->st.rootfs, sizeof(P->st.rootfs), "%s", c->p->rootfs);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -112,12 +113,20 @@ sys_close_range(unsigned int first, unsigned int last)
 	if (errno != ENOSYS)
 		return -1;
 #endif
-	/* Before Linux 5.9: close what /proc/self/fd lists. */
+	/* Before Linux 5.9: close what /proc/self/fd lists; without /proc,
+	 * every fd number up to the limit (a jail, an early boot). */
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
 
-	if (!d)
-		return -1;
+	if (!d) {
+		struct rlimit rl;
+		unsigned int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < (1U << 20)
+			? (unsigned int)rl.rlim_max : (1U << 20);
+
+		for (unsigned int fd = first; fd <= last && fd < top; fd++)
+			close((int)fd);
+		return 0;
+	}
 	while ((e = readdir(d))) {
 		long fd = strtol(e->d_name, NULL, 10);
 
@@ -128,6 +137,45 @@ sys_close_range(unsigned int first, unsigned int last)
 	}
 	closedir(d);
 	return 0;
+}
+
+int
+sys_close_except(const int *keep, size_t n)
+{
+	unsigned int lo = 3;
+	int rc = 0;
+
+	/* keep is short (a few fds): a pass per gap, in order */
+	for (;;) {
+		unsigned int next = ~0U;
+
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= 0 && (unsigned int)keep[i] >= lo && (unsigned int)keep[i] < next)
+				next = (unsigned int)keep[i];
+		if (next > lo && sys_close_range(lo, next == ~0U ? ~0U : next - 1) < 0)
+			rc = -1;
+		if (next == ~0U)
+			return rc;
+		lo = next + 1;
+	}
+}
+
+int
+sys_fchmod_path(int pathfd, mode_t mode)
+{
+	char link[64];
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452	/* one number on every architecture */
+#endif
+	if (syscall(SYS_fchmodat2, pathfd, "", mode, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	/* Before Linux 6.6: the fd's magic link, which chmod follows to the
+	 * inode the fd holds (never to what a name says now) */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pathfd);
+	return chmod(link, mode);
 }
 
 unsigned long

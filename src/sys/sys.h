@@ -4,6 +4,7 @@
 #ifndef NSX_SYS_H
 #define NSX_SYS_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /* nsfs ioctls (Linux 4.9; NS_GET_NSTYPE and NS_GET_OWNER_UID 4.11).
@@ -24,6 +25,13 @@ int sys_pidfd_exited(int pidfd);
 
 /* close_range(2), Linux 5.9; falls back to closing one by one. */
 int sys_close_range(unsigned int first, unsigned int last);
+
+/* Close every fd from 3 up but the n in keep (-1s in it are ignored). */
+int sys_close_except(const int *keep, size_t n);
+
+/* chmod what an O_PATH fd holds: fchmodat2(fd, "", AT_EMPTY_PATH), Linux
+ * 6.6; before, chmod of /proc/self/fd/N (procfs must be mounted). */
+int sys_fchmod_path(int pathfd, mode_t mode);
 
 /* clone(2) used like fork(2) but with CLONE_NEW* flags (and SIGCHLD as the
  * exit signal): 0 in the child, its PID in the parent. */

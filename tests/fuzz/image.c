@@ -5,19 +5,26 @@
  * directory). Input byte 0: bit 0 set, the rest is JSON; else the rest is
  * an archive, unpacked (bit 1: as a layer) into a scratch tree beside a
  * canary directory that must come out untouched. The unpacking runs in
- * this process, without the child and Landlock of the real job: what is
- * checked is that the code alone keeps everything inside the tree. */
+ * this process (untar.c), without the confined child of the real job
+ * (unpack.c): what is checked is that the code alone keeps everything
+ * inside the tree. */
 #define _GNU_SOURCE
 #include "fuzz.h"
 
-/* the JSON reader and the unpacking are static */
-#include "../../src/container/rootfs.c"
+/* the OCI index and descriptor readers are static */
+#include "../../src/container/oci.c"
 
+#include <dirent.h>
 #include <sys/mman.h>
+
+#include "container/tree.h"
+#include "container/untar.h"
+#include "util/archive_dl.h"
+#include "util/file.h"
 
 static char base[64];
 static int basefd = -1, treefd = -1, cwdfd = -1, memfd = -1;
-static struct src *src;
+static struct untar_src *src;
 
 /* the scratch directory goes when the fuzzer or the replay ends */
 static void
@@ -58,16 +65,16 @@ fuzz_json(const char *text)
 {
 	struct oci o = { "fuzz", -1 };
 	struct nsx_err err = { 0 };
-	struct desc d;
+	struct oci_desc d;
 	char buf[256];
 
 	if (!json_valid(text))
 		return;
-	if (index_pick(&o, text, &d, &err) == 0)
-		fz_assert(strlen(d.hex) == HEX_LEN && is_hex(d.hex, HEX_LEN));
+	if (oci_index_pick(&o, text, &d, &err) == 0)
+		fz_assert(strlen(d.hex) == DIGEST_HEX_LEN && digest_is_hex(d.hex, DIGEST_HEX_LEN));
 	for (const char *v = json_first(json_get(text, "layers")); v; v = json_next(v))
-		if (desc_read(&o, v, &d, &err) == 0)
-			in_list(d.type, layer_types, ARRAY_SIZE(layer_types));
+		if (oci_desc_read(&o, v, &d, &err) == 0)
+			oci_in_list(d.type, oci_layer_types, ARRAY_SIZE(oci_layer_types));
 	if (json_str(json_get(text, "mediaType"), buf, sizeof(buf)) == 0)
 		fz_assert(strlen(buf) < sizeof(buf));
 	json_str(json_get(json_get(text, "config"), "digest"), buf, sizeof(buf));
@@ -91,7 +98,7 @@ check_confined(void)
 	fz_assert(fstatat(basefd, "tree", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode));
 	fz_assert((d = opendir(base)));
 	while ((e = readdir(d)))
-		n += !dot_or_dotdot(e->d_name);
+		n += !file_is_dots(e->d_name);
 	closedir(d);
 	fz_assert(n == 2);
 }
@@ -100,7 +107,7 @@ static void
 fuzz_tar(const uint8_t *data, size_t size, bool layer)
 {
 	struct nsx_err err = { 0 };
-	struct unpack u = { .what = "fuzz", .layer = layer, .root = treefd, .err = &err,
+	struct untar u = { .what = "fuzz", .layer = layer, .root = treefd, .err = &err,
 			    .lim = { ROOTFS_MAX_BYTES, ROOTFS_MAX_ENTRIES, ROOTFS_MAX_DEPTH } };
 	char **wh = NULL;
 	size_t nwh = 0;
@@ -111,17 +118,17 @@ fuzz_tar(const uint8_t *data, size_t size, bool layer)
 	src->fd = memfd;
 	if (fchdir(treefd) < 0)
 		abort();
-	/* as job_child does: pass 1 (headers, bounds, whiteouts), then pass 2
+	/* as unpack_child does: pass 1 (headers, bounds, whiteouts), then pass 2
 	 * with the tally reset; the free-space check is the cache's, not here */
-	rc = scan_pass(&u, src, layer ? &wh : NULL, &nwh);
+	rc = untar_scan(&u, src, layer ? &wh : NULL, &nwh);
 	memset(&u.t, 0, sizeof(u.t));
 	for (size_t i = 0; i < nwh && rc == 0; i++)
-		rc = whiteout_apply(&u, wh[i]);
+		rc = untar_whiteout(&u, wh[i]);
 	for (size_t i = 0; i < nwh; i++)
 		free(wh[i]);
 	free(wh);
 	if (rc == 0)
-		rc = unpack_pass(&u, src);
+		rc = untar_write(&u, src);
 	meta_free(&u.meta);
 	if (rc < 0)
 		fz_assert(err.msg[0]);

@@ -1,8 +1,9 @@
 #!/bin/bash
-# Issue 15, findings 1, 2 and 7: a student (a throw-away unprivileged user)
-# against root's image cache and root's unpacking of images.
-#  - open a device node from root's cache (an image's dev/mymem 1:1 0666,
-#    a block device 7:0): none exists
+# Issue 15, findings 1, 2 and 7, and the review of their fixes: a student
+# (a throw-away unprivileged user) against root's image cache and root's
+# unpacking of images.
+#  - open a device node from root's cache (an image's dev/myzero 1:5 0666,
+#    dev/mymem 1:1, a block device 7:0): none exists
 #  - plant a file in any directory of root's cache (the busybox tree's tmp
 #    was 1777, an image's /tmp too): refused, and no root container's /tmp
 #    shows one; nothing in the cache is the student's, a device, setuid
@@ -10,12 +11,22 @@
 #  - move a directory it owns out of a tree root is removing, mid-removal
 #    (a dead build's tree of an older nsx, which kept the archive's owners):
 #    root's deletion never leaves the tree it started in
+#  - swap a directory root (without CAP_DAC_OVERRIDE, as on root-squashed
+#    NFS) is about to chmod for a symlink to a root-owned file: the chmod
+#    does not follow it; a directory root cannot remove does not keep it
+#    looping forever
 #  - bounds: a zstd tarball declaring a 50 GB file, a 200 MiB zero file on
 #    a small cache filesystem, 300,001 members, 300 levels: each refused in
 #    one line before anything is written, nothing left in the cache; the
 #    --image-max-* options raise the bounds
-#  - without Landlock (NSX_TEST_NO_LANDLOCK): the unpacker, as root, still
-#    cannot create a file outside its tree
+#  - root's unpacker, confined, with Landlock and without it
+#    (NSX_TEST_NO_LANDLOCK), on a tarball and on a student's OCI layout
+#    (NSX_TEST_UNPACK_PROBE): it cannot create a file outside its tree,
+#    chmod outside it, climb out through any fd it holds (nsx's /proc, the
+#    staging lock, the layout's directory) or reach core_pattern; it keeps
+#    CAP_DAC_OVERRIDE alone, no_new_privs and the seccomp filter
+#  - an OCI layout whose index.json or blobs are FIFOs: refused at once,
+#    root's nsx does not hang
 # Root's cache is modelled by NSX_CACHE_DIR in a root-owned 0755 directory
 # (as /var/cache/nsx), so that the host's own cache is left alone.
 . "$(dirname "$0")/lib.sh"
@@ -46,12 +57,19 @@ img() { local n=$1; shift; python3 "$MK" tar "$T/img/$n.tar" "$BASE" "$@" && chm
 
 # ---- 1: device nodes, setuid files, foreign owners, world-writable dirs ----
 
-img evil chr:dev/mymem:1:1 blk:dev/disk:7:0 suid:bin/evil dir:var/www:2775:$ID:$ID dir:tmp:1777:0:0
+# dev/myzero (1:5, 0666) is what a student could open if it were made:
+# /dev/mem (1:1) would need CAP_SYS_RAWIO anyway
+img evil chr:dev/myzero:1:5 chr:dev/mymem:1:1 blk:dev/disk:7:0 suid:bin/evil dir:var/www:2775:$ID:$ID dir:tmp:1777:0:0
 chmod -R a+rX "$T/img"
 nsxc "$C" run --image "$T/img/evil.tar" -- true
-ok $? "root runs an image with dev/mymem (1:1), dev/disk (7:0), a setuid file, a dir of the student's, /tmp 1777"
+ok $? "root runs an image with dev/myzero (1:5, 0666), dev/mymem (1:1), dev/disk (7:0), a setuid file, a dir of the student's, /tmp 1777"
 is "$(find "$C" \( -type c -o -type b \) | head -3)" "" "no device node anywhere in root's cache"
-out=$(as sh -c "for d in \$(find '$C' -name mymem -o -name disk 2>/dev/null) '$C'/images/*/dev/mymem '$C'/images/*/root/dev/mymem; do head -c 1 \"\$d\" >/dev/null 2>&1 && echo \"opened \$d\"; done; true")
+# opens "$@" as the student, says which opened: a read of one byte
+opened() { as sh -c 'for d; do head -c 1 "$d" >/dev/null 2>&1 && echo "opened $d"; done; true' sh "$@"; }
+mknod -m 666 "$T/zero-control" c 1 5
+is "$(opened "$T/zero-control")" "opened $T/zero-control" "(the check can fail: the student opens a 1:5 node of mode 0666 made outside the cache)"
+rm -f "$T/zero-control"
+out=$(opened $(find "$C" -name myzero -o -name mymem -o -name disk 2>/dev/null) "$C"/images/*/root/dev/myzero "$C"/images/*/root/dev/disk)
 is "$out" "" "the student opens no device from root's cache"
 is "$(find "$C" -perm /6000 | head -3)" "" "no setuid or setgid file in root's cache"
 is "$(find "$C" ! -user root -printf '%u %p\n' | head -3)" "" "nothing in root's cache is owned by anyone but root (the image's dir of the student's uid too)"
@@ -104,6 +122,68 @@ else
 	kill "$rpid" 2>/dev/null
 	wait "$rpid"
 fi
+
+# ---- 3b: a directory swapped for a symlink before root makes it enterable ----
+# Root without CAP_DAC_OVERRIDE (as root is on a root-squashed NFS cache)
+# removes a dead build of an older nsx: in its s/ (root's, 1777, as the
+# busybox tree's tmp was) the student made d0/ (mode 0000, not empty).
+# Root cannot enter d0, so it chmods it first. The hook stops root there;
+# the student puts a symlink to a root-owned file of mode 0600 in d0's
+# place. That chmod must not follow it.
+
+# nodac ARGS...: root's nsx without CAP_DAC_OVERRIDE, in the background
+# (rpid), on root's cache
+nodac() {
+	NSX_CACHE_DIR=$C setpriv --bounding-set -dac_override,-dac_read_search "$NSX" "$@" &
+	rpid=$!
+}
+# ended: root's run ends within 30 s (else it is killed)
+ended() {
+	WAIT_TENTHS=300 wait_cond eval '! kill -0 $rpid 2>/dev/null'
+	local rc=$?
+	kill -9 "$rpid" 2>/dev/null
+	wait "$rpid" 2>/dev/null
+	return $rc
+}
+
+tree_remove_all() { chmod -R u+rwx "$@" 2>/dev/null; rm -rf "$@"; }
+tree_remove_all "$I"/.tmp-*	# the race's leftover: see 3c
+mkdir -p "$I/.tmp-chm/s"
+chmod 755 "$I/.tmp-chm"
+chmod 1777 "$I/.tmp-chm/s"
+as sh -c "mkdir '$I/.tmp-chm/s/d0' && touch '$I/.tmp-chm/s/d0/f' && chmod 000 '$I/.tmp-chm/s/d0'"
+echo victim >"$T/victim-file"
+chmod 600 "$T/victim-file"
+touch -d '1 minute ago' "$I/.tmp-chm"
+img chm file:chm-marker
+NSX_TEST_PAUSE_CLEAR=d0 nodac run --image "$T/img/chm.tar" -- true >"$T/chm.out" 2>&1
+if WAIT_TENTHS=100 wait_cond stopped; then
+	as sh -c "mv '$I/.tmp-chm/s/d0' '$I/.tmp-chm/s/d0-moved' && ln -s '$T/victim-file' '$I/.tmp-chm/s/d0'"
+	ok $? "the student swaps d0 (root is about to chmod it) for a symlink to a root-owned file"
+	kill -CONT "$rpid"
+	ended
+	ok $? "root's run ends"
+	is "$(stat -c %a "$T/victim-file")" 600 "root's chmod did not follow the symlink: the file is still 0600"
+else
+	ok 1 "root's nsx stops before making d0 enterable (NSX_TEST_PAUSE_CLEAR)"
+	ended
+fi
+tree_remove_all "$I"/.tmp-* "$T/victim-file"
+
+# ---- 3c: a directory root cannot remove, again and again ----
+# The same root, and a dead build whose s/ the student owns (0755), with
+# an empty a/ in it: root cannot remove a/ (s/ is not its to write), and
+# used to enter it, find it empty, climb back and try again, forever, at
+# full CPU, on every later build. Now it is an error, once.
+
+mkdir -p "$I/.tmp-loop/s/a"
+chown -R "$ID:$GID" "$I/.tmp-loop/s"
+touch -d '1 minute ago' "$I/.tmp-loop"
+img loop file:loop-marker
+nodac run --image "$T/img/loop.tar" -- true >"$T/loop.out" 2>&1
+ended
+ok $? "root's run ends: the dead build it cannot remove is left, not retried forever"
+tree_remove_all "$I"/.tmp-*
 
 # ---- 4: bounds ----
 
@@ -177,23 +257,70 @@ out=$(nsxc "$SC" run --image-max-bytes 6g --image "$T/img/sparse.tar" -- tail -c
 is "$out" end "--image-max-bytes 6g: the sparse 5 GiB file unpacks (on a 64 MiB cache) and reads"
 rm -rf "$SC/images"/*
 
-# ---- 5: without Landlock, the unpacker still writes nowhere but its tree ----
+# ---- 5: the unpacker, confined ----
+# What a code-execution bug in libarchive or a decompressor would try
+# (NSX_TEST_UNPACK_PROBE, src/container/probe.c) from root's unpacker,
+# with Landlock and without it (NSX_TEST_NO_LANDLOCK: the mount-namespace
+# jail alone, as below Linux 5.19), on a tarball and on a student's OCI
+# layout (a directory the unpacker must not hold): create a file outside
+# the tree by its path; chmod a directory outside it (Landlock does not
+# cover chmod); climb out through every directory fd it holds (nsx's
+# /proc, the staging lock, the layout); and what it keeps of root's power.
 
+python3 "$MK" oci "$T/img/oci" "$BASE" file:oci-marker
+chown -R "$ID:$GID" "$T/img/oci"
+case $(uname -m) in x86_64 | aarch64) sc=2 ;; *) sc=0 ;; esac	# seccomp.c: no filter elsewhere
 for mode in landlock no-landlock; do
-	rm -f "$T/probe-$mode"
-	rm -rf "$C/images"/*
-	if [ $mode = no-landlock ]; then
-		export NSX_TEST_NO_LANDLOCK=1
-	fi
-	out=$(NSX_TEST_UNPACK_PROBE=$T/probe-$mode nsxc "$C" run --image "$T/img/evil.tar" -- cat /etc/hostname 2>&1)
-	unset NSX_TEST_NO_LANDLOCK
-	like "$out" "note: NSX_TEST_UNPACK_PROBE: (No such file or directory|Permission denied|Read-only file system)" \
-		"$mode: the unpacker, as root, tries to create $T/probe-$mode and fails: $(echo $out | head -c 120)"
-	ok $([ ! -e "$T/probe-$mode" ]; echo $?) "$mode: ... nothing was created there"
-	like "$out" "nsx$" "$mode: ... and the image unpacks and runs"
+	for im in evil.tar oci; do
+		P=$T/probe-$mode-$im
+		w="$mode, $im"
+		rm -f "$P"
+		rm -rf "$C/images"/*
+		[ $mode = no-landlock ] && export NSX_TEST_NO_LANDLOCK=1
+		out=$(NSX_TEST_UNPACK_PROBE=$P nsxc "$C" run --image "$T/img/$im" -- cat /etc/hostname 2>&1)
+		unset NSX_TEST_NO_LANDLOCK
+		like "$out" "create PATH: (No such file or directory|Permission denied|Read-only file system);" \
+			"$w: root's unpacker cannot create a file outside its tree: $(echo "$out" | grep PROBE)"
+		like "$out" "chmod its directory: (No such file or directory|Permission denied|Operation not permitted);" \
+			"$w: ... nor chmod a directory outside it"
+		like "$out" "fds leading out: none \(of [0-9]+ directory fds\)" \
+			"$w: ... none of the directory fds it holds leads out (nor to /proc/sys/kernel/core_pattern)"
+		like "$out" "uid 0, CapEff 0000000000000002, NoNewPrivs 1, Seccomp $sc" \
+			"$w: ... it keeps only CAP_DAC_OVERRIDE, no_new_privs$([ $sc = 2 ] && echo ', the seccomp filter')"
+		ok $([ ! -e "$P" ]; echo $?) "$w: ... nothing was created at $P"
+		like "$out" "nsx$" "$w: ... and the image unpacks and runs"
+	done
 done
 out=$(NSX_TEST_NO_LANDLOCK=1 "$NSX" doctor | grep 'image unpacking')
 like "$out" "confined by a mount namespace" "without Landlock, doctor says what confines the unpacking: $out"
+
+
+# ---- 6: a student's OCI layout with a FIFO where a file should be ----
+# index.json, the manifest blob, a layer blob: opening one would wait for
+# a writer forever (root's nsx hung); refused at once, in one line.
+
+blobs() { python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["manifests"][0]["digest"][7:] if "manifests" in d else d["layers"][-1]["digest"][7:])' "$1"; }
+for what in index manifest layer; do
+	L=$T/img/fifo-$what
+	python3 "$MK" oci "$L" "$BASE" file:fifo-marker
+	man=$L/blobs/sha256/$(blobs "$L/index.json")
+	case $what in
+	index) f=$L/index.json ;;
+	manifest) f=$man ;;
+	layer) f=$L/blobs/sha256/$(blobs "$man") ;;
+	esac
+	rm -f "$f"
+	mkfifo "$f"
+	chown -R "$ID:$GID" "$L"
+	rm -rf "$C/images"/*
+	timeout -k 2 20 env NSX_CACHE_DIR="$C" "$NSX" run --image "$L" -- true >"$T/fifo.out" 2>"$T/fifo-$what.err" </dev/null
+	rc=$?
+	is "$rc|$(wc -l <"$T/fifo-$what.err")" "125|1" "a student's layout whose $what is a FIFO: refused at once, not hung (timeout: 124 or 137), one line"
+	like "$(cat "$T/fifo-$what.err")" "is not a regular file" "... saying why: $(cat "$T/fifo-$what.err")"
+	is "$(ls -A "$C/images" 2>/dev/null)" "" "... nothing left in the cache"
+done
 
 is "$(cat "$T"/*.err 2>/dev/null | grep -c 'Sanitizer\|runtime error:')" 0 "no run printed a sanitizer report"
 done_testing

@@ -285,8 +285,9 @@ t_cgroups(void)
 	lines_ok("no cgroups");
 }
 
-/* What confines image unpacking: Landlock, else a mount namespace, else
- * nothing, said with a fix. */
+/* What confines image unpacking: its mount namespace (a jail whose / is
+ * the tree) and Landlock on top; either alone; else nothing, said with a
+ * fix. */
 static void
 t_unpack(void)
 {
@@ -295,20 +296,28 @@ t_unpack(void)
 	healthy(&f);
 	f.landlock_abi = 4;
 	eval(&f);
-	is_int(item("image unpacking: confined by Landlock (ABI 4)")->status, DOC_OK, "Landlock: ok");
+	is_int(item("image unpacking: confined by a mount namespace")->status, DOC_OK,
+	       "a user+mount namespace and Landlock: ok");
+	has(item("image unpacking: confined")->what, "and Landlock (ABI 4)");
 	f.landlock_abi = 0;
 	eval(&f);
-	is_int(item("image unpacking: no Landlock ABI 2")->status, DOC_INFO,
+	is_int(item("image unpacking: confined by a mount namespace")->status, DOC_INFO,
 	       "no Landlock, a user+mount namespace works: info");
-	has(item("image unpacking: no Landlock")->what, "confined by a mount namespace");
+	has(item("image unpacking: confined")->what, "no Landlock ABI 2");
+	f.landlock_abi = 4;
 	f.ns[NSX_MNT].err_user = EPERM;
+	eval(&f);
+	is_int(item("image unpacking: confined by Landlock (ABI 4) alone")->status, DOC_INFO,
+	       "Landlock, no namespace: info");
+	f.landlock_abi = 0;
 	eval(&f);
 	is_int(item("image unpacking unconfined")->status, DOC_WARN, "no Landlock, no namespace: warn");
 	lines_ok("no Landlock, no namespace");
 	f.uid = 0;
 	f.ns[NSX_MNT].err_alone = 0;
 	eval(&f);
-	is_int(item("image unpacking: no Landlock")->status, DOC_INFO, "root: a mount namespace: info");
+	is_int(item("image unpacking: confined by a mount namespace")->status, DOC_INFO,
+	       "root: a mount namespace: info");
 }
 
 int
