@@ -119,11 +119,22 @@ trust_compute(void)
 static void
 trust_look(void)
 {
+	uid_t r, e, s;
+
 	if (!me.known) {
 		me.root = trust_compute();
 		me.known = true;
-	} else if (me.euid != geteuid())
+	} else if (me.euid != geteuid()) {
 		trust_compute();
+		/* root given up for good where the ids are the host's (all
+		 * three ids set to a user's, as a test's child or a privilege
+		 * drop does): that process cannot become root again. Unlike a
+		 * setns into a student's user namespace, where the ids read
+		 * 65534 while the host's uid 0 is kept. */
+		if (me.root && me.exact && getresuid(&r, &e, &s) == 0 && r && e && s &&
+		    me.host == e)
+			me.root = false;
+	}
 }
 
 void
