@@ -81,24 +81,27 @@ like "$out" "^nsx: run: the container's memory limit \(16M\) was reached: the ke
 # user's: the container's cgroup goes beside the scope. A process of the
 # user's stays in the scope throughout (the login's shell), so that an nsx
 # exec'd there is never alone in it.
-scope shell
-in_scope "${AS[@]}" sleep 900 &
-login=$!
-on_exit "kill -KILL $login"
-out=$(in_scope user "'$NSXB' run --pids 10 -- $forks; echo rc=\$?")
-like "$(echo "$out" | paste -sd' ')" "can't fork.* rc=2$" "nsx beside the user's shell in its delegated scope: --pids 10 stops a fork loop"
-is "$(in_scope user "'$NSXB' run --pids 10 --memory 32m -- cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max" | paste -sd' ')" \
-	"10 33554432" "... the limits are seen inside (cgroup2 mounted in the user's namespaces)"
-# bg NAME CMD: CMD (an exec of nsx) as the user in $SCOPE in the background;
-# its PID (nsx's: in_scope and user are subshells around it) in $NAME
+
+# bg NAME CMD: CMD (ending in an exec) as the user in $SCOPE in the
+# background; the PID of what it execs in $NAME (in_scope and user are
+# subshells around it: $! would be theirs)
 bg() {
 	rm -f "$T/$1.pid"
-	in_scope user "echo \$\$ >'$T/$1.pid' && $2" >"$T/$1.err" &
+	in_scope user "echo \$\$ >'$T/$1.pid' && $2" >"$T/$1.err" 2>&1 &
 	WAIT_TENTHS=100 wait_cond test -s "$T/$1.pid"
 	eval "$1=\$(cat '$T/$1.pid')"
 	on_exit "kill -KILL $(cat "$T/$1.pid")"
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }
+# before Linux 5.11 a user's container has a read-only / and a note says
+# so (tested above): not what these lines are about
+nonote() { grep -v "^nsx: run: note: overlay refused in a user namespace"; }
+scope shell
+bg login "exec sleep 900"
+out=$(in_scope user "'$NSXB' run --pids 10 -- $forks; echo rc=\$?")
+like "$(echo "$out" | paste -sd' ')" "can't fork.* rc=2$" "nsx beside the user's shell in its delegated scope: --pids 10 stops a fork loop"
+is "$(in_scope user "'$NSXB' run --pids 10 --memory 32m -- cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max" | nonote | paste -sd' ')" \
+	"10 33554432" "... the limits are seen inside (cgroup2 mounted in the user's namespaces)"
 bg side "exec '$NSXB' run --name side-$$ --pids 10 -- sleep 30"
 # up: init and sleep in it
 procs2() { [ "$(grep -c . "$DELEG/app.slice/nsx-side-$$/cgroup.procs" 2>/dev/null)" = 2 ]; }
@@ -109,7 +112,7 @@ is "$(cat "$DELEG/app.slice/nsx-side-$$/pids.max" 2>&1)|$(cat "$SCOPE/cgroup.sub
 	"... with its limit, and the shell's scope is left as it was (no controller enabled there)"
 kill -TERM $side
 WAIT_TENTHS=100 wait_cond gone $side
-is "$(ls -d "$DELEG/app.slice/nsx-side-$$" 2>/dev/null)|$(cat "$T/side.err")" "|" \
+is "$(ls -d "$DELEG/app.slice/nsx-side-$$" 2>/dev/null)|$(nonote <"$T/side.err")" "|" \
 	"... SIGTERM ends it, its cgroup goes with it"
 # doctor, in the same place, says what run does
 doc=$(in_scope user "'$NSXB' doctor" | grep -E '^[a-zA-Z]+ +cgroup limits: ')
@@ -138,9 +141,7 @@ is "$(ls -d "$DELEG"/app.slice/nsx-*-$$ 2>/dev/null)" "$DELEG/app.slice/nsx-root
 mkdir -p "$DELEG/app.slice/ro.slice/other.scope" && chown "$U" "$DELEG/app.slice/ro.slice/other.scope"
 echo "+pids +memory +cpu" >"$DELEG/app.slice/ro.slice/cgroup.subtree_control"
 SCOPE=$DELEG/app.slice/ro.slice/other.scope
-in_scope "${AS[@]}" sleep 900 &
-login2=$!
-on_exit "kill -KILL $login2"
+bg login2 "exec sleep 900"
 out=$(in_scope user "'$NSXB' run --name n-$$ --memory 64m --pids 20 --cpus 0.5 -- echo ran; echo rc=\$?")
 like "$(echo "$out" | paste -sd'|')" "^nsx: run: cgroup $SCOPE has processes besides nsx.*nor beside it: its parent is owned by uid 0, not by you.*; or --limits=try to run without them\|rc=125$" \
 	"its parent root's: run exits 125 with one line saying what is missing"
@@ -148,7 +149,7 @@ why=$(echo "$out" | sed -n 1p | sed "s/^nsx: run: //; s/; or --limits=try to run
 doc=$(in_scope user "'$NSXB' doctor" | grep -E '^[a-zA-Z]+ +cgroup limits: ')
 is "${doc#*refuses: }" "$why (fix: as it says, or run --limits=try to run without limits)" "... doctor says the same words"
 out=$(in_scope user "'$NSXB' run --pids 20 --limits=try -- echo ran 2>&1; echo rc=\$?")
-like "$(echo "$out" | paste -sd'|')" "^nsx: run: note: .*; running without limits \(--limits=try\)\|ran\|rc=0$" \
+like "$(echo "$out" | nonote | paste -sd'|')" "^nsx: run: note: .*; running without limits \(--limits=try\)\|ran\|rc=0$" \
 	"... --limits=try: a note, and the container runs"
 
 is "$(find "$DELEG" -name 'nsx-*' ! -name "nsx-rootown-$$" | head -n 1)" "" "no cgroup of nsx is left in the subtree"
