@@ -106,6 +106,7 @@ is "$("$NSX" run --memory 64m --pids 20 --cpus 0.5 -- cat /sys/fs/cgroup/$PIDS 2
 # ---- as a user ----
 
 if test_user xgc$$ "$T"; then
+	echo "# as $U"
 	chown "$ID:$GID" "$T"
 	as() { (cd "$T" && "${AS[@]}" env HOME="$T" XDG_CACHE_HOME="$T/ucache" XDG_RUNTIME_DIR= NSX_STATE_DIR="$T/ustate" "$@"); }
 	doc=$(as "$NSXB" doctor | grep -E '^[a-z]+ +cgroup limits: ')

@@ -55,7 +55,9 @@ is "$(cat "$T/tree/kept" 2>&1)" "kept" "--rw writes to the rootfs itself"
 lim=$!
 on_exit "kill -KILL $lim"
 cgfile() { find /sys/fs/cgroup -maxdepth 8 -path "*/nsx-lim-$TAG/$1" 2>/dev/null | head -n 1; }
-WAIT_TENTHS=200 wait_cond test -n "$(cgfile pids.max)"
+# (a function: wait_cond runs it again each time, a $(...) would be read once)
+has_cg() { [ -n "$(cgfile pids.max)" ]; }
+WAIT_TENTHS=200 wait_cond has_cg
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 	is "$(cat "$(cgfile memory.max)" "$(cgfile pids.max)" 2>&1 | paste -sd' ')" "33554432 20" \
 		"the container's cgroup ($(dirname "$(cgfile pids.max)")) has memory.max and pids.max"
