@@ -124,7 +124,9 @@ if test_user xgc$$ "$T"; then
 		like "$doc" "^warn +cgroup limits: .*run --memory/--pids/--cpus refuses: " "as $ID: doctor warns"
 		is "${doc#*refuses: }" "$why (fix: as it says, or run --limits=try to run without limits)" \
 			"... with run's very words"
-		as "$NSXB" run --pids 20 --limits=try -- /bin/sh -c "echo ran; ls /sys/fs/cgroup | grep -c ." >"$T/out" 2>"$T/err"
+		# (before Linux 5.11 a second note says / is read-only: not the point here)
+		as "$NSXB" run --pids 20 --limits=try -- /bin/sh -c "echo ran; ls /sys/fs/cgroup | grep -c ." >"$T/out" 2>"$T/err.all"
+		grep -v "^nsx: run: note: overlay refused in a user namespace" "$T/err.all" >"$T/err"
 		is "$?:$(head -n 1 "$T/out")" "0:ran" "--limits=try: the container runs"
 		like "$(cat "$T/err")" "^nsx: run: note: .*; running without limits \(--limits=try\)$" "... after one note"
 		is "$(wc -l <"$T/err")" 1 "... one line"
