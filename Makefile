@@ -187,7 +187,7 @@ test-only: $(BUILD)/nsx $(BUILD)/nsx-prod $(UNIT_BINS)
 # NSX_VM_KERNELS (Debian suites; default Debian 12's 6.1, 11's 5.10 and
 # 13's 6.12) boots under qemu's TCG over this machine's / (read-only, an
 # overlay with a tmpfs above) with pure cgroup v2, and runs tests/vm/*.t,
-# doctor.t and rootless.t there; a failure names the test and the kernel.
+# doctor.t, rootless.t and cgroup.t there; a failure names the test and the kernel.
 # Kernels are downloaded with apt-get once, into NSX_VM_CACHE (build/vm);
 # the table of what works where is written to build/vm/matrix.md.
 test-vm: all

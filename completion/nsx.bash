@@ -17,8 +17,8 @@
 #   lesson subcommands `nsx help lesson` ("  lesson list ...")
 #   lesson names       `nsx lesson list`, second column
 # Written here are only the value lists nsx gives in prose: the namespace
-# types, ls --tree's kinds, run --net's and --share's values and unshare
-# --propagation's modes. tests/sh/install.t checks each against what nsx
+# types, ls --tree's kinds, run --net's, --share's and --limits' values and
+# unshare --propagation's modes. tests/sh/install.t checks each against what nsx
 # accepts and lists in its error messages, and all of the completion
 # against the command table in src/cmd.
 
@@ -26,6 +26,7 @@ _nsx_types='cgroup ipc mnt net pid time user uts'
 _nsx_trees='owner parent process'
 _nsx_nets='none host veth veth:'
 _nsx_shares='uts ipc net cgroup user'
+_nsx_limits='require try'
 _nsx_propagations='private slave shared unchanged'
 
 # _nsx_q ARGS...: the nsx being completed, quietly
@@ -137,6 +138,7 @@ _nsx_optkind() {
 	case "$1 ${_nsx_onames[$2]##* }" in
 	'run --net') _nsx_k=net; return ;;
 	'run --share') _nsx_k=share; return ;;
+	'run --limits') _nsx_k=limits; return ;;
 	'unshare --propagation') _nsx_k=propagation; return ;;
 	'ls --tree') _nsx_k=tree; return ;;
 	esac
@@ -189,6 +191,7 @@ _nsx_values() {
 	types+all) _nsx_words $_nsx_types all ;;
 	tree) _nsx_words $_nsx_trees ;;
 	share) _nsx_words $_nsx_shares ;;
+	limits) _nsx_words $_nsx_limits ;;
 	propagation) _nsx_words $_nsx_propagations ;;
 	net)
 		_nsx_words $_nsx_nets

@@ -25,6 +25,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "container/cgroup.h"
 #include "container/rootfs.h"
 #include "container/unpack.h"
 #include "util/safe.h"
@@ -324,20 +325,9 @@ words_add(char *list, size_t size, const char *word)
 	snprintf(list + len, size - len, "%s%s", len ? " " : "", word);
 }
 
-static bool
-word_in(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
 /* /proc/self/cgroup: "0::PATH" for v2, "ID:CTRL,CTRL:PATH" for v1. */
 static void
-gather_cgroup_lines(struct doctor_facts *f, char v1path[DOC_NCTRL][256])
+gather_cgroup_lines(struct doctor_facts *f)
 {
 	FILE *fp = fopen("/proc/self/cgroup", "re");
 	char line[512];
@@ -353,23 +343,37 @@ gather_cgroup_lines(struct doctor_facts *f, char v1path[DOC_NCTRL][256])
 			snprintf(f->cg.v2path, sizeof(f->cg.v2path), "%s", path);
 			continue;
 		}
-		for (char *c = strtok(ctrls, ","); c; c = strtok(NULL, ",")) {
-			if (strncmp(c, "name=", 5) == 0)
-				continue;
-			words_add(f->cg.v1ctrls, sizeof(f->cg.v1ctrls), c);
-			for (int k = 0; k < DOC_NCTRL; k++)
-				if (strcmp(c, cname[k]) == 0)
-					snprintf(v1path[k], 256, "%s", path);
-		}
+		for (char *c = strtok(ctrls, ","); c; c = strtok(NULL, ","))
+			if (strncmp(c, "name=", 5) != 0)
+				words_add(f->cg.v1ctrls, sizeof(f->cg.v1ctrls), c);
 	}
 	if (fp)
 		fclose(fp);
 }
 
+/* What run --memory/--pids/--cpus would get here, as the cgroup module
+ * decides it for run: all three together, and each alone. */
+static void
+gather_cgroup_limits(struct doctor_facts *f)
+{
+	static const unsigned bit[DOC_NCTRL] = { CG_CTL_MEMORY, CG_CTL_PIDS, CG_CTL_CPU };
+	char where[PATH_MAX];
+	unsigned all = 0;
+	struct nsx_err err;
+
+	for (int k = 0; k < DOC_NCTRL; k++) {
+		f->cg.alone[k] = cg_usable(bit[k], where, sizeof(where), &err) == 0;
+		all |= bit[k];
+	}
+	f->cg.all = cg_usable(all, where, sizeof(where), &err) == 0;
+	snprintf(f->cg.where, sizeof(f->cg.where), "%.255s", f->cg.all ? where : "");
+	snprintf(f->cg.why, sizeof(f->cg.why), "%s", f->cg.all ? "" : err.msg);
+}
+
 static void
 gather_cgroup(struct doctor_facts *f)
 {
-	char v1path[DOC_NCTRL][256] = { "", "", "" }, v2dir[384], path[448];
+	char v2dir[384], path[448];
 
 	memset(&f->cg, 0, sizeof(f->cg));
 	if (is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) {
@@ -384,7 +388,7 @@ gather_cgroup(struct doctor_facts *f)
 	}
 	if (f->cg.mode == CG_NONE)
 		return;
-	gather_cgroup_lines(f, v1path);
+	gather_cgroup_lines(f);
 	snprintf(v2dir, sizeof(v2dir), "%s%s", f->cg.v2mnt,
 		 strcmp(f->cg.v2path, "/") == 0 ? "" : f->cg.v2path);
 	if (f->cg.v2mnt[0]) {
@@ -393,20 +397,7 @@ gather_cgroup(struct doctor_facts *f)
 		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", v2dir);
 		read_small(path, f->cg.v2subtree, sizeof(f->cg.v2subtree));
 	}
-	for (int k = 0; k < DOC_NCTRL; k++) {
-		if (f->cg.v2mnt[0] && word_in(f->cg.v2ctrls, cname[k])) {
-			f->cg.ctrl[k].version = 2;
-			snprintf(f->cg.ctrl[k].dir, sizeof(f->cg.ctrl[k].dir), "%s", v2dir);
-		} else if (v1path[k][0]) {
-			/* /sys/fs/cgroup/cpu is a link to cpu,cpuacct where
-			 * they are mounted together */
-			f->cg.ctrl[k].version = 1;
-			snprintf(f->cg.ctrl[k].dir, sizeof(f->cg.ctrl[k].dir), "/sys/fs/cgroup/%s%.255s",
-				 cname[k], strcmp(v1path[k], "/") == 0 ? "" : v1path[k]);
-		} else
-			continue;
-		f->cg.ctrl[k].writable = access(f->cg.ctrl[k].dir, W_OK) == 0;
-	}
+	gather_cgroup_limits(f);
 }
 
 /* "Seccomp: 2" in /proc/self/status: a filter (a container's, usually) may
@@ -748,39 +739,29 @@ chk_cgroup_mode(const struct doctor_facts *f, int arg, struct doctor_item *it)
 	}
 }
 
+/* The cgroup module's verdict (gather_cgroup_limits): what `run` does. */
 static void
 chk_cgroup_deleg(const struct doctor_facts *f, int arg, struct doctor_item *it)
 {
-	char usable[64] = "", missing[64] = "", mine[64] = "";
-	const char *dir = NULL;
+	char usable[64] = "";
 
-	for (int k = 0; k < DOC_NCTRL; k++) {
-		bool ok = f->cg.ctrl[k].version && f->cg.ctrl[k].writable;
-
-		words_add(ok ? usable : f->cg.ctrl[k].version ? mine : missing, 64, cname[k]);
-		if (ok && !dir)
-			dir = f->cg.ctrl[k].dir;
-	}
+	(void)arg;
 	if (f->cg.mode == CG_NONE) {
 		item_set(it, DOC_INFO, "cgroup limits: no cgroup filesystem");
 		return;
 	}
-	if (!mine[0] && !missing[0]) {
-		item_set(it, DOC_OK, "cgroup limits: %s usable by %s (in %.100s)", usable, f->user, dir);
+	if (f->cg.all) {
+		item_set(it, DOC_OK, "cgroup limits: memory pids cpu usable by %s (nsx-NAME in %.200s)",
+			 f->user, f->cg.where);
 		return;
 	}
-	if (missing[0]) {
-		item_set(it, DOC_WARN, "cgroup limits: no %s controller%s%s", missing,
-			 usable[0] ? "; usable: " : "", usable);
-		item_fix(it, "a kernel with the controller, not disabled by cgroup_disable=");
-		return;
-	}
-	item_set(it, DOC_WARN, "cgroup limits: %s not delegated to %s (%.80s not writable)%s%s",
-		 mine, f->user, f->cg.ctrl[DOC_CG_MEMORY].dir[0] ? f->cg.ctrl[DOC_CG_MEMORY].dir :
-		 "its cgroup", usable[0] ? "; usable: " : "", usable);
-	item_fix(it, f->uid == 0 ? "a writable cgroup filesystem" :
-		 f->cg.mode == CG_V2 ? "run as root, or in systemd-run --user --scope -p Delegate=yes" :
-		 "run as root (cgroup v1 is never delegated)");
+	for (int k = 0; k < DOC_NCTRL; k++)
+		if (f->cg.alone[k])
+			words_add(usable, sizeof(usable), cname[k]);
+	item_set(it, DOC_WARN, "cgroup limits: %s%s%s: run --memory/--pids/--cpus refuses: %s",
+		 usable[0] ? "only " : "none usable by ", usable[0] ? usable : f->user,
+		 usable[0] ? " usable alone" : "", f->cg.why);
+	item_fix(it, "as it says, or run --limits=try to run without limits");
 }
 
 /* What keeps `run --image`'s unpacking process inside its tree, beyond
@@ -883,7 +864,7 @@ doctor_run(struct nsx_shell *sh, int argc, char **argv)
 	n = doctor_eval(f, items, ARRAY_SIZE(items));
 	free(f);
 	for (size_t i = 0; i < n; i++) {
-		char line[512];
+		char line[sizeof(items[i].what) + sizeof(items[i].fix) + 16];
 
 		doctor_format(&items[i], line, sizeof(line));
 		/* it quotes what it read: a cgroup path, a sysctl's value */

@@ -16,7 +16,7 @@ enum doctor_status { DOC_OK, DOC_INFO, DOC_WARN, DOC_FAIL };
 /* One line of the report: "ok    what" or "FAIL  what (fix: fix)". */
 struct doctor_item {
 	enum doctor_status status;
-	char what[200];
+	char what[800];		/* may quote a cgroup module's error (512) */
 	char fix[200];		/* empty when status is ok or info */
 };
 
@@ -88,11 +88,11 @@ struct doctor_facts {
 		char v1ctrls[256];	/* v1 controllers, space-separated */
 		char v2ctrls[256];	/* cgroup.controllers of its v2 cgroup */
 		char v2subtree[256];	/* cgroup.subtree_control of it */
-		struct {
-			int version;	/* 1, 2, or 0 when not available */
-			bool writable;	/* this user may make cgroups under dir */
-			char dir[384];
-		} ctrl[DOC_NCTRL];
+		/* what run --memory/--pids/--cpus gets, as the cgroup module
+		 * decides for run (cg_usable): all three, and each alone */
+		bool all, alone[DOC_NCTRL];
+		char where[256];	/* where nsx-NAME goes (all) */
+		char why[512];		/* run's error when not all */
 	} cg;
 };
 

@@ -18,7 +18,7 @@
 enum {
 	OPT_NAME = 256, OPT_HOSTNAME, OPT_ROOTFS, OPT_IMAGE, OPT_RW, OPT_NO_INIT, OPT_USER,
 	OPT_UID_MAP, OPT_GID_MAP, OPT_SHARE, OPT_TIME, OPT_MEMORY, OPT_PIDS, OPT_CPUS,
-	OPT_NET, OPT_DRY_RUN, OPT_IMG_BYTES, OPT_IMG_ENTRIES, OPT_IMG_DEPTH,
+	OPT_NET, OPT_DRY_RUN, OPT_IMG_BYTES, OPT_IMG_ENTRIES, OPT_IMG_DEPTH, OPT_LIMITS,
 };
 
 static const struct nsx_opt run_opts[] = {
@@ -50,6 +50,8 @@ static const struct nsx_opt run_opts[] = {
 	{ "memory", OPT_MEMORY, ARG_REQUIRED, "SIZE", COMP_NONE, "memory limit (e.g. 64m, 1g)" },
 	{ "pids", OPT_PIDS, ARG_REQUIRED, "N", COMP_NONE, "at most N processes" },
 	{ "cpus", OPT_CPUS, ARG_REQUIRED, "N", COMP_NONE, "CPU time limit, in CPUs (e.g. 0.5)" },
+	{ "limits", OPT_LIMITS, ARG_REQUIRED, "MODE", COMP_NONE,
+	  "require (default): a limit nsx cannot apply is an error; try: a note, and no limits" },
 	{ "net", OPT_NET, ARG_REQUIRED, "MODE", COMP_NONE,
 	  "none (default: lo only), host (without CAP_NET_RAW), or veth[:CIDR] (a veth pair, "
 	  "root only)" },
@@ -87,6 +89,20 @@ run_opt_net(struct run_opts *o, const char *arg)
 }
 
 static int
+run_opt_limits(struct run_opts *o, const char *arg)
+{
+	if (strcmp(arg, "require") == 0)
+		o->limits_try = false;
+	else if (strcmp(arg, "try") == 0)
+		o->limits_try = true;
+	else {
+		cmd_fail(&cmd_run, "invalid --limits '%s' (require or try)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 run_opt_share(struct run_opts *o, const char *arg)
 {
 	int t = nstype_from_name(arg);
@@ -117,6 +133,7 @@ run_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_SHARE: return run_opt_share(o, arg);
 	case OPT_TIME: o->time_ns = true; return 0;
 	case OPT_NET: return run_opt_net(o, arg);
+	case OPT_LIMITS: return run_opt_limits(o, arg);
 	case OPT_DRY_RUN: o->dry_run = true; return 0;
 	case OPT_MEMORY:
 		if (cg_parse_memory(arg, &o->lim.memory, &err) == 0)
@@ -228,6 +245,9 @@ const struct nsx_cmd cmd_run = {
 	"capabilities, and nsx's init as PID 1. The rootfs is the built-in busybox\n"
 	"tree unless --rootfs or --image is given; the container writes to a layer\n"
 	"that goes away (unless --rw). Everything it made is removed when it ends.\n"
+	"With --memory, --pids or --cpus it runs in a cgroup of its own, which it\n"
+	"sees read-only at /sys/fs/cgroup; a limit that cannot be applied (no\n"
+	"delegated cgroup, no controller) is an error unless --limits=try.\n"
 	"Exit status: CMD's (128+N if signal N killed it); 125 setup failed,\n"
 	"126 CMD not executable, 127 CMD not found.\n"
 	"\n"
@@ -235,6 +255,9 @@ const struct nsx_cmd cmd_run = {
 	"  run                                   a shell in a busybox container\n"
 	"  run --dry-run                         every setup step, with why\n"
 	"  run --name web --memory 64m --pids 20 -- httpd -f -p 8080\n"
+	"  run --memory 64m -- cat /sys/fs/cgroup/memory.max\n"
+	"                                        the limit, seen inside (cgroup v2)\n"
+	"  run --pids 20 --limits=try -- make    limits where the cgroups allow them\n"
 	"  run --image alpine.tar.gz -- cat /etc/os-release\n"
 	"  run --net veth -- ip addr             a veth pair to the host side\n",
 	.opts = run_opts,

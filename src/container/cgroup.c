@@ -295,26 +295,50 @@ cg_where_parse(FILE *cgroup, FILE *mountinfo, struct cg_where *w)
 	return (w->v2[0] != '\0') + w->nv1;
 }
 
-int
-cg_where_self(struct cg_where *w, struct nsx_err *err)
+/* PROC (a /proc of dfd: "self" or a PID) cgroup and mountinfo, parsed */
+static int
+cg_where_at(int dfd, const char *proc, struct cg_where *w, struct nsx_err *err)
 {
-	static const char *const file[2] = { "/proc/self/cgroup", "/proc/self/mountinfo" };
-	FILE *f[2];
-	int n;
+	static const char *const name[2] = { "cgroup", "mountinfo" };
+	char path[64];
+	FILE *f[2] = { NULL, NULL };
+	int n, fd;
 
-	if (!(f[0] = fopen(file[0], "re")))
-		return nsx_error(err, errno, "%s: %s", file[0], strerror(errno));
-	if (!(f[1] = fopen(file[1], "re"))) {
-		fclose(f[0]);
-		return nsx_error(err, errno, "%s: %s", file[1], strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", proc, name[i]);
+		if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC)) < 0 || !(f[i] = fdopen(fd, "re"))) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			if (i)
+				fclose(f[0]);
+			return nsx_error(err, e, "%s: %s", path, strerror(e));
+		}
 	}
 	n = cg_where_parse(f[0], f[1], w);
 	fclose(f[0]);
 	fclose(f[1]);
 	if (n == 0)
-		return nsx_error(err, ENOENT, "no mounted cgroup file system holds nsx's own "
-				 "cgroup (see /proc/self/cgroup and /proc/self/mountinfo)");
+		return nsx_error(err, ENOENT, "no mounted cgroup file system holds %s%s (see "
+				 "%s/cgroup and %s/mountinfo)", dfd == AT_FDCWD ? "nsx's own cgroup" :
+				 "the cgroup of process ", dfd == AT_FDCWD ? "" : proc, proc, proc);
 	return 0;
+}
+
+int
+cg_where_self(struct cg_where *w, struct nsx_err *err)
+{
+	return cg_where_at(AT_FDCWD, "/proc/self", w, err);
+}
+
+int
+cg_where_proc(int procfd, pid_t pid, struct cg_where *w, struct nsx_err *err)
+{
+	char proc[24];
+
+	snprintf(proc, sizeof(proc), "%d", (int)pid);
+	return cg_where_at(procfd, proc, w, err);
 }
 
 const char *
@@ -324,6 +348,14 @@ cg_where_v1(const struct cg_where *w, const char *ctl)
 		if (cg_has_word(w->v1[i].ctls, ctl, ","))
 			return w->v1[i].dir;
 	return NULL;
+}
+
+const char *
+cg_where_ctl(const struct cg_where *w, const char *ctl)
+{
+	const char *d = cg_where_v1(w, ctl);
+
+	return d ? d : w->v2[0] ? w->v2 : NULL;
 }
 
 /* ---- files ---- */
@@ -349,12 +381,12 @@ cg_write(const char *dir, const char *file, const char *s)
 	return e;
 }
 
-/* The first line of DIR/FILE without its newline; -1 and errno. */
+/* A file's text, whole (up to n - 1 bytes); -1 and errno. */
 static int
-cg_read(const char *dir, const char *file, char *buf, size_t size)
+cg_read_all(const char *dir, const char *file, char *buf, size_t n)
 {
 	char path[PATH_MAX];
-	ssize_t n;
+	ssize_t got;
 	int fd, e;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path)) {
@@ -363,14 +395,23 @@ cg_read(const char *dir, const char *file, char *buf, size_t size)
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	n = read(fd, buf, size - 1);
+	got = read(fd, buf, n - 1);
 	e = errno;
 	close(fd);
-	if (n < 0) {
+	if (got < 0) {
 		errno = e;
 		return -1;
 	}
-	buf[n] = '\0';
+	buf[got] = '\0';
+	return 0;
+}
+
+/* The first line of DIR/FILE without its newline; -1 and errno. */
+static int
+cg_read(const char *dir, const char *file, char *buf, size_t size)
+{
+	if (cg_read_all(dir, file, buf, size) < 0)
+		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
@@ -405,26 +446,73 @@ cg_pids(int dfd, pid_t **out, size_t *n, bool zeros)
 	return 0;
 }
 
-/* An error with the cause, and for "not allowed" what to do about it: a
- * caller with no limits to set turns this into a warning and goes on. */
-static int __attribute__((format(printf, 3, 4)))
-cg_fail(struct nsx_err *err, int e, const char *fmt, ...)
+/* The number after "KEY " on a line of DIR/FILE (memory.events); -1 when
+ * there is no such line or file. */
+static long long
+cg_read_key(const char *dir, const char *file, const char *key)
+{
+	char buf[1024];
+	size_t n = strlen(key);
+
+	if (cg_read_all(dir, file, buf, sizeof(buf)) < 0)
+		return -1;
+	for (char *l = buf; *l; l += strcspn(l, "\n"), l += *l == '\n')
+		if (strncmp(l, key, n) == 0 && l[n] == ' ')
+			return atoll(l + n + 1);
+	return -1;
+}
+
+/* Can the caller (its effective IDs) do MODE on DIR/FILE? 0 or errno. */
+static int
+cg_access(const char *dir, const char *file, int mode)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s%s%s", dir, *file ? "/" : "", file) >= (int)sizeof(path))
+		return ENAMETOOLONG;
+	return faccessat(AT_FDCWD, path, mode, AT_EACCESS) < 0 ? errno : 0;
+}
+
+/* An error with the cause, and for "not allowed" what to do about it. v1:
+ * cgroup v1 is never delegated to a user. (What a run without limits
+ * would do instead is the caller's to say: run adds --limits=try.) */
+static int __attribute__((format(printf, 4, 0)))
+cg_vfail(struct nsx_err *err, int e, bool v1, const char *fmt, va_list ap)
 {
 	const char *hint = "";
 	char what[400];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	if ((e == EACCES || e == EPERM) && v1)
+		hint = "; cgroup v1 is never delegated to a user: limits need root";
+	else if (e == EACCES || e == EPERM)
+		hint = "; cgroup limits need a cgroup delegated to you (cgroup v2 with "
+		       "Delegate=yes: systemd-run --user --scope -p Delegate=yes nsx ...)";
+	else if (e == EROFS)
+		hint = "; the cgroup file system is read-only here (as in most containers)";
+	return nsx_error(err, e, "%s: %s%s", what, strerror(e), hint);
+}
+
+static int __attribute__((format(printf, 3, 4)))
+cg_fail(struct nsx_err *err, int e, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	cg_vfail(err, e, false, fmt, ap);
 	va_end(ap);
-	if (e == EACCES || e == EPERM)
-		hint = "; cgroup limits need a delegated cgroup (cgroup v2 with Delegate=yes, "
-		       "e.g. systemd-run --user --scope -p Delegate=yes); without "
-		       "--memory/--pids/--cpus nsx can run without limits";
-	else if (e == EROFS)
-		hint = "; the cgroup file system is read-only here (as in most containers); "
-		       "without --memory/--pids/--cpus nsx can run without limits";
-	return nsx_error(err, e, "%s: %s%s", what, strerror(e), hint);
+	return -1;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+cg_fail_v1(struct nsx_err *err, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cg_vfail(err, e, true, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 /* ---- limits ---- */
@@ -548,6 +636,19 @@ cg_undo(const struct nsx_cgroup *cg, int n)
 		rmdir(cg->dir[--n]);
 }
 
+/* Why DIR could not be made (errno e) */
+static int
+cg_mkdir_fail(const struct nsx_cgroup *cg, const char *dir, int e, struct nsx_err *err)
+{
+	if (e == EEXIST)
+		return nsx_error(err, EEXIST, "cgroup %s already exists (a container of that name "
+				 "is running, or a stale one: its processes are in %s/cgroup.procs; "
+				 "when that is empty, rmdir %s)", strrchr(dir, '/') + 1, dir, dir);
+	if (cg->v2)
+		return cg_fail(err, e, "cannot create cgroup %s", dir);
+	return cg_fail_v1(err, e, "cannot create cgroup %s", dir);
+}
+
 int
 cg_make(const struct nsx_cgroup *cg, struct nsx_err *err)
 {
@@ -556,13 +657,7 @@ cg_make(const struct nsx_cgroup *cg, struct nsx_err *err)
 	for (i = 0; i < cg->ndirs; i++) {
 		if (mkdir(cg->dir[i], 0755) == 0)
 			continue;
-		if (errno != EEXIST)
-			cg_fail(err, errno, "cannot create cgroup %s", cg->dir[i]);
-		else
-			nsx_error(err, EEXIST, "cgroup %s already exists (a container of that name "
-				  "is running, or a stale one: its processes are in %s/cgroup.procs; "
-				  "when that is empty, rmdir %s)", strrchr(cg->dir[i], '/') + 1,
-				  cg->dir[i], cg->dir[i]);
+		cg_mkdir_fail(cg, cg->dir[i], errno, err);
 		cg_undo(cg, i);
 		return -1;
 	}
@@ -574,15 +669,35 @@ cg_make(const struct nsx_cgroup *cg, struct nsx_err *err)
 	return 0;
 }
 
+/* What cg_make would meet (cg_usable): each dir's parent must let us
+ * make a directory in it. */
+static int
+cg_make_check(const struct nsx_cgroup *cg, struct nsx_err *err)
+{
+	char parent[PATH_MAX];
+	int e;
+
+	for (int i = 0; i < cg->ndirs; i++) {
+		snprintf(parent, sizeof(parent), "%s", cg->dir[i]);
+		*strrchr(parent, '/') = '\0';
+		/* ENOENT: TOP/nsx, which v2_top found it could make */
+		if ((e = cg_access(parent, "", W_OK | X_OK)) != 0 && e != ENOENT)
+			return cg_mkdir_fail(cg, cg->dir[i], e, err);
+	}
+	return 0;
+}
+
 /* ---- where on v2 ----
  *
  * cgroup v2's "no internal processes" rule: a non-root cgroup that has
  * processes cannot give controllers to its children (EBUSY). nsx's own
  * cgroup (OWN) has at least nsx; as root on a systemd machine it is the
  * login session's scope, holding the user's shell and the rest of the
- * session. Moving those into a leaf (what podman does inside a delegated
- * cgroup it owns) would change the host under the user's feet, so nsx
- * moves no process but itself:
+ * session; as a user under systemd it is a scope of the user's manager
+ * (user@UID.service/app.slice/...), which the user owns. Moving the
+ * others into a leaf (what podman does inside a delegated cgroup it owns)
+ * would change the host under the user's feet, so nsx moves no process
+ * but itself:
  *   - OWN's controllers can be enabled: OWN/nsx-NAME.
  *   - nsx is alone in OWN (systemd-run --scope -p Delegate=yes nsx ...): it
  *     moves itself into OWN/nsx.leaf, then OWN/nsx-NAME. The next nsx in
@@ -593,9 +708,17 @@ cg_make(const struct nsx_cgroup *cg, struct nsx_err *err)
  *     cgroup is exempt from the rule and TOP/nsx holds no process. TOP/nsx
  *     stays when empty, as machine.slice does: removing it would race with
  *     another nsx about to make its nsx-NAME there.
- *   - others there, not root: an error that says how to delegate. */
+ *   - others there, not root, and OWN's parent (PARENT) is the user's, as
+ *     systemd's Delegate=yes makes user@UID.service and what is below it:
+ *     PARENT/nsx-NAME, beside OWN. PARENT holds no process (systemd keeps
+ *     its processes in leaves; else enabling its controllers fails with
+ *     EBUSY), and moving the container's process from OWN to beside it
+ *     needs PARENT's cgroup.procs, the common ancestor's, to be writable.
+ *   - otherwise: an error that says what is missing.
+ * cg_usable walks the same way with dry set: every step is checked
+ * (ownership, controllers offered, processes) and none is taken. */
 enum cg_place
-cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid)
+cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid, bool parent_ours)
 {
 	size_t i = 0;
 
@@ -605,14 +728,52 @@ cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid)
 		i++;
 	if (i == n)
 		return CG_IN_LEAF;
-	return euid == 0 ? CG_IN_TOP : CG_REFUSE;
+	if (euid == 0)
+		return CG_IN_TOP;
+	return parent_ours ? CG_IN_PARENT : CG_REFUSE;
+}
+
+/* Does DIR have a process (counting ours)? Its cgroup.procs; -1 unreadable. */
+static int
+v2_has_procs(const char *dir)
+{
+	char buf[16];
+
+	if (cg_read(dir, "cgroup.procs", buf, sizeof(buf)) < 0)
+		return -1;
+	return buf[0] != '\0';
+}
+
+/* Could DIR's children be given the controllers in req ("+memory +pids")?
+ * 0 or the errno writing it would get. busy: DIR's processes count (the
+ * root cgroup, without cgroup.type, is exempt from the rule). */
+static int
+v2_could_enable(const char *dir, const char *req, bool busy)
+{
+	char avail[512];
+	int e;
+
+	if ((e = cg_access(dir, "cgroup.subtree_control", W_OK)) != 0)
+		return e;
+	if (cg_read(dir, "cgroup.controllers", avail, sizeof(avail)) < 0)
+		return errno;
+	for (const char *p = req; *p; p += strcspn(p, " "), p += *p == ' ') {
+		char ctl[32];
+
+		snprintf(ctl, sizeof(ctl), "%.*s", (int)strcspn(p + 1, " "), p + 1);
+		if (!cg_has_word(avail, ctl, " "))
+			return ENOENT;
+	}
+	if (busy && cg_access(dir, "cgroup.type", F_OK) == 0 && v2_has_procs(dir) == 1)
+		return EBUSY;
+	return 0;
 }
 
 /* Give DIR's children the controllers in need they lack: 0 or the errno
  * (EBUSY: DIR has processes). req: what was to be written, "" when the
- * reading failed. */
+ * reading failed. dry: only whether it could. */
 static int
-v2_enable(const char *dir, unsigned need, char req[64])
+v2_enable(const char *dir, unsigned need, char req[64], bool dry)
 {
 	char cur[512];
 
@@ -623,7 +784,9 @@ v2_enable(const char *dir, unsigned need, char req[64])
 		if ((need & cg_ctls[i].bit) && !cg_has_word(cur, cg_ctls[i].name, " "))
 			snprintf(req + strlen(req), 64 - strlen(req), "%s+%s", *req ? " " : "",
 				 cg_ctls[i].name);
-	return *req ? cg_write(dir, "cgroup.subtree_control", req) : 0;
+	if (!*req)
+		return 0;
+	return dry ? v2_could_enable(dir, req, true) : cg_write(dir, "cgroup.subtree_control", req);
 }
 
 static int
@@ -631,13 +794,31 @@ v2_enable_fail(const char *dir, int e, const char *req, struct nsx_err *err)
 {
 	if (!*req)
 		return cg_fail(err, e, "cgroup %s: reading cgroup.subtree_control", dir);
+	if (e == ENOENT)
+		return nsx_error(err, e, "cgroup %s: writing \"%s\" to cgroup.subtree_control: "
+				 "its cgroup.controllers does not offer them (its parent's "
+				 "cgroup.subtree_control decides)", dir, req);
 	return cg_fail(err, e, "cgroup %s: writing \"%s\" to cgroup.subtree_control", dir, req);
 }
 
-/* nsx alone in OWN: into OWN/nsx.leaf, and OWN's controllers enabled; on
- * failure nsx goes back and a leaf it made goes. */
+/* Moving a process from FROM to a child of DIR needs the cgroup.procs of
+ * their common ancestor, DIR, to be writable (cgroup v2's delegation
+ * rule). */
 static int
-v2_leaf(const char *own, unsigned need, struct nsx_err *err)
+v2_can_move(const char *dir, struct nsx_err *err)
+{
+	int e = cg_access(dir, "cgroup.procs", W_OK);
+
+	if (e)
+		return cg_fail(err, e, "cgroup %s: cgroup.procs is not writable, so no process can "
+			       "be moved into a cgroup below it", dir);
+	return 0;
+}
+
+/* nsx alone in OWN: into OWN/nsx.leaf, and OWN's controllers enabled; on
+ * failure nsx goes back and a leaf it made goes. dry: whether it could. */
+static int
+v2_leaf(const char *own, unsigned need, bool dry, struct nsx_err *err)
 {
 	char leaf[PATH_MAX], req[64], self[24];
 	bool made;
@@ -645,6 +826,14 @@ v2_leaf(const char *own, unsigned need, struct nsx_err *err)
 
 	if (snprintf(leaf, sizeof(leaf), "%s/" CG_LEAF, own) >= (int)sizeof(leaf))
 		return nsx_error(err, ENAMETOOLONG, "cgroup %s: path too long", own);
+	if (dry) {
+		if ((e = cg_access(leaf, "", F_OK)) != 0 && (e = cg_access(own, "", W_OK | X_OK)) != 0)
+			return cg_fail(err, e, "cannot create the cgroup %s to move nsx into", leaf);
+		/* nsx would have left: OWN's own processes do not count */
+		if ((e = v2_enable(own, need, req, true)) == EBUSY)
+			e = v2_could_enable(own, req, false);
+		return e ? v2_enable_fail(own, e, req, err) : 0;
+	}
 	snprintf(self, sizeof(self), "%d", (int)getpid());
 	made = mkdir(leaf, 0755) == 0;
 	if (!made && errno != EEXIST)
@@ -653,7 +842,7 @@ v2_leaf(const char *own, unsigned need, struct nsx_err *err)
 			       leaf);
 	if ((e = cg_write(leaf, "cgroup.procs", self)) != 0)
 		cg_fail(err, e, "cgroup %s: moving nsx (process %s) into it", leaf, self);
-	else if ((e = v2_enable(own, need, req)) == EBUSY)
+	else if ((e = v2_enable(own, need, req, false)) == EBUSY)
 		nsx_error(err, e, "cgroup %s: another process came in beside nsx, so its "
 			  "controllers cannot go to a child (cgroup v2's no internal processes "
 			  "rule); try again", own);
@@ -670,7 +859,7 @@ v2_leaf(const char *own, unsigned need, struct nsx_err *err)
 
 /* TOP/nsx, made if missing, with the controllers for its children. */
 static int
-v2_top(const struct cg_where *w, unsigned need, char *parent, struct nsx_err *err)
+v2_top(const struct cg_where *w, unsigned need, char *parent, bool dry, struct nsx_err *err)
 {
 	char req[64];
 	int e;
@@ -680,20 +869,86 @@ v2_top(const struct cg_where *w, unsigned need, char *parent, struct nsx_err *er
 				 "cgroup v2 root above it, so no cgroup with controllers can be "
 				 "made for the container (cgroup v2's no internal processes rule); "
 				 "run nsx in a cgroup of its own (systemd-run --scope -p "
-				 "Delegate=yes nsx run ...); without --memory/--pids/--cpus nsx "
-				 "can run without limits", w->v2);
+				 "Delegate=yes nsx run ...)", w->v2);
 	if (snprintf(parent, PATH_MAX, "%s/" CG_TOPDIR, w->v2top) >= PATH_MAX)
 		return nsx_error(err, ENAMETOOLONG, "cgroup %s/" CG_TOPDIR ": path too long",
 				 w->v2top);
 	/* the root cgroup is exempt from the rule; a cgroup namespace's top
 	 * already gives them, since OWN below it offers them */
-	if ((e = v2_enable(w->v2top, need, req)) != 0)
+	if ((e = v2_enable(w->v2top, need, req, dry)) != 0)
 		return v2_enable_fail(w->v2top, e, req, err);
-	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+	if (dry && cg_access(parent, "", F_OK) != 0) {
+		/* TOP/nsx would be made, with what TOP gives */
+		if ((e = cg_access(w->v2top, "", W_OK | X_OK)) != 0)
+			return cg_fail(err, e, "cannot create cgroup %s", parent);
+		return 0;
+	}
+	if (!dry && mkdir(parent, 0755) < 0 && errno != EEXIST)
 		return cg_fail(err, errno, "cannot create cgroup %s", parent);
-	if ((e = v2_enable(parent, need, req)) != 0)
+	if ((e = v2_enable(parent, need, req, dry)) != 0)
 		return v2_enable_fail(parent, e, req, err);
 	return 0;
+}
+
+/* OWN's parent, when nsx's mount of v2 shows it: into parent. */
+static bool
+v2_up(const struct cg_where *w, char *parent)
+{
+	struct statfs sf;
+	char *slash;
+
+	if (w->v2top[0] && strcmp(w->v2top, w->v2) == 0)
+		return false;
+	snprintf(parent, PATH_MAX, "%s", w->v2);
+	if (!(slash = strrchr(parent, '/')) || slash == parent)
+		return false;
+	*slash = '\0';
+	return statfs(parent, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* OWN's parent is there and ours (a user's delegated cgroup) */
+static bool
+v2_up_ours(const struct cg_where *w, char *parent)
+{
+	struct stat st;
+
+	return v2_up(w, parent) && stat(parent, &st) == 0 && st.st_uid == geteuid();
+}
+
+/* PARENT/nsx-NAME beside OWN: PARENT's controllers for its children, and
+ * the container's process may move there from OWN. */
+static int
+v2_beside(const struct cg_where *w, unsigned need, const char *parent, bool dry,
+	  struct nsx_err *err)
+{
+	char req[64];
+	int e;
+
+	if ((e = v2_enable(parent, need, req, dry)) == EBUSY)
+		return nsx_error(err, e, "cgroup %s has processes besides nsx, and its parent %s, "
+				 "yours, has processes too, so neither can give controllers to a "
+				 "child (cgroup v2's no internal processes rule); run nsx in a "
+				 "delegated scope of its own (systemd-run --user --scope -p "
+				 "Delegate=yes nsx run ...)", w->v2, parent);
+	if (e)
+		return v2_enable_fail(parent, e, req, err);
+	return v2_can_move(parent, err);
+}
+
+/* Why nothing fits: OWN has others in it, and the parent is not ours. */
+static int
+v2_refuse(const struct cg_where *w, struct nsx_err *err)
+{
+	char parent[PATH_MAX], owner[48] = "not visible to nsx";
+	struct stat st;
+
+	if (v2_up(w, parent) && stat(parent, &st) == 0)
+		snprintf(owner, sizeof(owner), "owned by uid %u, not by you", (unsigned)st.st_uid);
+	return nsx_error(err, EBUSY, "cgroup %s has processes besides nsx, so the container's "
+			 "cgroup cannot go below it (cgroup v2's no internal processes rule), "
+			 "nor beside it: its parent is %s (cgroup limits need a cgroup "
+			 "delegated to you: systemd-run --user --scope -p Delegate=yes nsx "
+			 "run ...)", w->v2, owner);
 }
 
 /* The parent for nsx-NAME, its controllers enabled (see cg_v2_place).
@@ -703,12 +958,12 @@ v2_top(const struct cg_where *w, unsigned need, char *parent, struct nsx_err *er
  * whose new children refuse processes (EOPNOTSUPP): `run --pids N` in a
  * login's session scope would fail and leave the session's cgroup changed. */
 static int
-v2_parent(const struct cg_where *w, unsigned need, char *parent, struct nsx_err *err)
+v2_parent(const struct cg_where *w, unsigned need, char *parent, bool dry, struct nsx_err *err)
 {
 	const char *own = w->v2;
 	pid_t *procs = NULL;
 	size_t n = 0;
-	char req[64];
+	char req[64], up[PATH_MAX];
 	int e, fd;
 	enum cg_place place;
 
@@ -719,26 +974,25 @@ v2_parent(const struct cg_where *w, unsigned need, char *parent, struct nsx_err 
 		return cg_fail(err, e, "cgroup %s: reading cgroup.procs", own);
 	}
 	close(fd);
-	place = cg_v2_place(n > 0, procs, n, getpid(), geteuid());
+	/* the root cgroup (no cgroup.type) is exempt from the rule */
+	place = cg_v2_place(n > 0 && cg_access(own, "cgroup.type", F_OK) == 0, procs, n, getpid(),
+			    geteuid(), v2_up_ours(w, up));
 	free(procs);
 	snprintf(parent, PATH_MAX, "%s", own);
 	switch (place) {
 	case CG_IN_OWN:
-		if ((e = v2_enable(own, need, req)) != 0)
+		if ((e = v2_enable(own, need, req, dry)) != 0)
 			return v2_enable_fail(own, e, req, err);
 		return 0;
 	case CG_IN_LEAF:
-		return v2_leaf(own, need, err);
+		return v2_leaf(own, need, dry, err);
 	case CG_IN_TOP:
-		return v2_top(w, need, parent, err);
+		return v2_top(w, need, parent, dry, err);
+	case CG_IN_PARENT:
+		snprintf(parent, PATH_MAX, "%s", up);
+		return v2_beside(w, need, parent, dry, err);
 	default:
-		return nsx_error(err, EBUSY, "cgroup %s has processes besides nsx, so its "
-				 "controllers cannot go to a child (cgroup v2's no internal "
-				 "processes rule), and nsx moves no process but itself; cgroup "
-				 "limits need a cgroup of nsx's own: run it as root, or in a "
-				 "delegated cgroup (systemd-run --user --scope -p Delegate=yes "
-				 "nsx run ...); without --memory/--pids/--cpus nsx can run "
-				 "without limits", own);
+		return v2_refuse(w, err);
 	}
 }
 
@@ -758,12 +1012,12 @@ v2_offers(const char *own, unsigned need)
 
 static int
 v2_plan(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
-	struct nsx_err *err)
+	bool dry, struct nsx_err *err)
 {
 	char parent[PATH_MAX];
 
 	cg->v2 = true;
-	if (v2_parent(w, need, parent, err) < 0)
+	if (v2_parent(w, need, parent, dry, err) < 0)
 		return -1;
 	return cg_add_dir(cg, parent, name, need, err);
 }
@@ -829,26 +1083,72 @@ v1_plan(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsig
 	return 0;
 }
 
-int
-cg_plan(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
-	struct nsx_err *err)
+/* cg_plan, or with dry cg_usable's walk (nothing made, moved or written) */
+static int
+cg_choose(struct nsx_cgroup *cg, const char *name, unsigned need, bool dry, struct nsx_err *err)
 {
-	unsigned need = cg_need(lim);
-	struct cg_where *w;
+	struct cg_where *w = xmalloc(sizeof(*w));
 	int rc = -1;
 
-	memset(cg, 0, sizeof(*cg));
-	cg->lim = *lim;
-	if (cg_name_ok(name, err) < 0)
-		return -1;
-	w = xmalloc(sizeof(*w));
 	if (cg_where_self(w, err) == 0) {
 		if (w->v2[0] && v2_offers(w->v2, need))
-			rc = v2_plan(cg, w, name, need, err);
+			rc = v2_plan(cg, w, name, need, dry, err);
 		else
 			rc = v1_plan(cg, w, name, need, err);
 	}
 	free(w);
+	return rc;
+}
+
+int
+cg_plan(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
+	struct nsx_err *err)
+{
+	memset(cg, 0, sizeof(*cg));
+	cg->lim = *lim;
+	if (cg_name_ok(name, err) < 0)
+		return -1;
+	return cg_choose(cg, name, cg_need(lim), false, err);
+}
+
+/* What cg_attach would meet on v2: moving the container's first process
+ * from nsx's cgroup into DIR needs the common ancestor's cgroup.procs. */
+static int
+cg_attach_check(const char *dir, struct nsx_err *err)
+{
+	char own[PATH_MAX], common[PATH_MAX];
+	struct cg_where *w = xmalloc(sizeof(*w));
+	size_t i = 0, last = 0;
+	int rc = -1;
+
+	if (cg_where_self(w, err) == 0) {
+		snprintf(own, sizeof(own), "%.*s/", PATH_MAX - 2, w->v2);
+		for (; own[i] && own[i] == dir[i]; i++)
+			if (own[i] == '/')
+				last = i;
+		snprintf(common, sizeof(common), "%.*s", (int)last, own);
+		rc = v2_can_move(common, err);
+	}
+	free(w);
+	return rc;
+}
+
+int
+cg_usable(unsigned need, char *parent, size_t n, struct nsx_err *err)
+{
+	struct nsx_cgroup *cg = xcalloc(1, sizeof(*cg));
+	int rc = cg_choose(cg, "NAME", need, true, err);
+
+	/* then cg_make, then cg_attach */
+	if (rc == 0)
+		rc = cg_make_check(cg, err);
+	if (rc == 0 && cg->v2 && cg->ndirs > 0)
+		rc = cg_attach_check(cg->dir[0], err);
+	if (rc == 0 && cg->ndirs > 0) {
+		snprintf(parent, n, "%s", cg->dir[0]);
+		*strrchr(parent, '/') = '\0';
+	}
+	free(cg);
 	return rc;
 }
 
@@ -1148,6 +1448,9 @@ cg_sweep(bool (*keep)(const char *dir, void *data), void *data)
 	if (cg_where_self(w, NULL) == 0) {
 		if (w->v2[0])
 			n += cg_sweep_in(w->v2, &k);
+		/* beside nsx's own, where a user's runs put theirs (CG_IN_PARENT) */
+		if (w->v2[0] && geteuid() != 0 && v2_up_ours(w, top))
+			n += cg_sweep_in(top, &k);
 		if (w->v2top[0] &&
 		    snprintf(top, sizeof(top), "%s/" CG_TOPDIR, w->v2top) < (int)sizeof(top) &&
 		    strcmp(top, w->v2) != 0)
@@ -1180,4 +1483,104 @@ cg_read_memory(const struct nsx_cgroup *cg)
 		return v;
 	}
 	return -1;
+}
+
+long long
+cg_oom_kills(const struct nsx_cgroup *cg, bool *hit)
+{
+	char buf[32];
+	long long n;
+
+	*hit = false;
+	for (int i = 0; i < cg->ndirs; i++) {
+		if (!(cg->ctl[i] & CG_CTL_MEMORY))
+			continue;
+		if (cg->v2)
+			return cg_read_key(cg->dir[i], "memory.events", "oom_kill");
+		if ((n = cg_read_key(cg->dir[i], "memory.oom_control", "oom_kill")) >= 0)
+			return n;
+		/* before Linux 4.13: how often the limit was hit, no kill count */
+		*hit = cg_read(cg->dir[i], "memory.failcnt", buf, sizeof(buf)) == 0 && atoll(buf) > 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+cg_size_text(long long bytes, char *buf, size_t n)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && bytes > 0 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, n, "%lld", bytes);
+	else
+		snprintf(buf, n, "%lld%c", bytes, units[u]);
+}
+
+/* ---- what the container sees at /sys/fs/cgroup ---- */
+
+/* A v1 hierarchy's name there: its controllers ("cpu,cpuacct"), or the
+ * name of a named one (name=systemd: "systemd"), as docker names them. */
+static void
+cg_bind_name(const char *ctls, char *name, size_t n)
+{
+	snprintf(name, n, "%s", strncmp(ctls, "name=", 5) == 0 ? ctls + 5 : ctls);
+}
+
+/* The container's cgroup in hierarchy dir own: a dir of made under it
+ * (nsx-NAME), else own itself (its cgroup namespace's root there). */
+static const char *
+cg_bind_dir(const struct nsx_cgroup *made, const char *own)
+{
+	size_t len = strlen(own);
+
+	for (int i = 0; made && i < made->ndirs; i++)
+		if (strncmp(made->dir[i], own, len) == 0 && made->dir[i][len] == '/' &&
+		    !strchr(made->dir[i] + len + 1, '/'))
+			return made->dir[i];
+	return own;
+}
+
+void
+cg_view(const struct nsx_cgroup *made, const struct cg_limits *lim, struct cg_view *v)
+{
+	struct cg_where *w = xmalloc(sizeof(*w));
+	bool v1ctl = false, v2;
+
+	memset(v, 0, sizeof(*v));
+	if (cg_where_self(w, NULL) < 0) {
+		snprintf(v->why, sizeof(v->why), "no cgroup file system holds nsx's cgroup");
+		free(w);
+		return;
+	}
+	for (int i = 0; i < w->nv1; i++)
+		v1ctl |= strncmp(w->v1[i].ctls, "name=", 5) != 0;
+	/* where the container's cgroup is, or (without one) where nsx's
+	 * controllers are */
+	if (made && made->ndirs)
+		v2 = made->v2;
+	else if (!made && cg_limited(lim))
+		v2 = w->v2[0] && v2_offers(w->v2, cg_need(lim));
+	else
+		v2 = !v1ctl && w->v2[0];
+	if (v2)
+		v->fs = CG_FS_V2;
+	else if (w->nv1) {
+		v->fs = CG_FS_V1;
+		for (int i = 0; i < w->nv1 && v->n < CG_MAXV1; i++) {
+			struct cg_bind *b = &v->bind[v->n];
+
+			cg_bind_name(w->v1[i].ctls, b->name, sizeof(b->name));
+			snprintf(b->dir, sizeof(b->dir), "%s", cg_bind_dir(made, w->v1[i].dir));
+			v->n += b->name[0] != '\0';
+		}
+	} else
+		snprintf(v->why, sizeof(v->why), "no cgroup v1 hierarchy and no cgroup2 mount "
+			 "holds nsx's cgroup");
+	free(w);
 }

@@ -1,8 +1,10 @@
 /* One cgroup per container, with its limits: cgroup v2 where it is mounted
  * (the unified hierarchy with the controllers enabled), cgroup v1
  * controllers otherwise. Created as "nsx-NAME" under nsx's own cgroup, or
- * on v2 under TOP/nsx when nsx's own cgroup cannot have children with
- * controllers (see cg_v2_place); removed when the container ends. Errors
+ * on v2 beside it or under TOP/nsx when nsx's own cgroup cannot have
+ * children with controllers (see cg_v2_place); removed when the container
+ * ends. This module alone decides what is available: run (cg_plan),
+ * doctor (cg_usable) and the lesson checks (cg_where_proc) ask it. Errors
  * as values; nothing prints. */
 #ifndef NSX_CGROUP_H
 #define NSX_CGROUP_H
@@ -72,6 +74,12 @@ int cg_plan(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim
 	    struct nsx_err *err);
 int cg_make(const struct nsx_cgroup *cg, struct nsx_err *err);
 
+/* Could cg_plan + cg_make give a container the controllers in need
+ * (CG_CTL_* bits) here and now? The same choice as cg_plan, every step
+ * checked and none taken (nothing is made, written or moved): 0 and the
+ * directory nsx-NAME would go in, or -1 and the error cg_plan would give. */
+int cg_usable(unsigned need, char *parent, size_t n, struct nsx_err *err);
+
 /* Move pid into every dir of cg. A dir that a concurrent cg_sweep took for
  * a stale one (it was empty) is made again, with its limits, first. */
 int cg_attach(const struct nsx_cgroup *cg, pid_t pid, struct nsx_err *err);
@@ -92,7 +100,8 @@ int cg_enter(const int *fds, int n, struct nsx_err *err);
 int cg_destroy(struct nsx_cgroup *cg, struct nsx_err *err);
 
 /* Remove stale nsx-* cgroups under nsx's own cgroup in each hierarchy (and
- * under v2's TOP/nsx): those owned by our effective UID, empty, sub-cgroups
+ * under v2's TOP/nsx, and for a user beside nsx's own cgroup in a parent
+ * that user owns, where CG_IN_PARENT puts them): those owned by our effective UID, empty, sub-cgroups
  * included (a run killed with SIGKILL), and for which keep(dir, data) says
  * false (NULL: none is kept). A populated one belongs to a running
  * container and stays; so does one of another owner. keep is asked last,
@@ -103,6 +112,16 @@ int cg_sweep(bool (*keep)(const char *dir, void *data), void *data);
 
 /* The memory limit the kernel has for cg (bytes), -1 when none: for `ps`. */
 long long cg_read_memory(const struct nsx_cgroup *cg);
+
+/* How many processes the OOM killer killed in cg (v2: memory.events
+ * oom_kill, its sub-cgroups' included; v1: memory.oom_control oom_kill,
+ * Linux 4.13), read before cg_destroy. 0 none; -1 when it cannot tell
+ * (v1 without oom_kill: *hit says whether memory.failcnt counted the
+ * limit being reached). */
+long long cg_oom_kills(const struct nsx_cgroup *cg, bool *hit);
+
+/* "32M", "1G", "512K", "1000": bytes in the largest unit that divides them. */
+void cg_size_text(long long bytes, char *buf, size_t n);
 
 /* Where nsx's own cgroup is, as directories, in each mounted hierarchy.
  * The path in /proc/self/cgroup is joined to the mount point of a mount of
@@ -126,8 +145,37 @@ struct cg_where {
  * fixtures): the number of hierarchies found. */
 int cg_where_parse(FILE *cgroup, FILE *mountinfo, struct cg_where *w);
 int cg_where_self(struct cg_where *w, struct nsx_err *err);
+/* The same for process pid, from procfd's /proc/PID/cgroup and mountinfo:
+ * paths as that process sees them (its cgroup and mount namespace). */
+int cg_where_proc(int procfd, pid_t pid, struct cg_where *w, struct nsx_err *err);
 /* The v1 dir of a controller ("memory"), NULL when not mounted. */
 const char *cg_where_v1(const struct cg_where *w, const char *ctl);
+/* Where w's process finds the files of a controller: its v1 hierarchy's
+ * dir, else its v2 dir; NULL when neither is mounted. */
+const char *cg_where_ctl(const struct cg_where *w, const char *ctl);
+
+/* What a container sees at /sys/fs/cgroup (inside its own cgroup
+ * namespace): its cgroup as the root of the tree, read-only. */
+enum cg_fs {
+	CG_FS_NONE,	/* nothing mounted (why says why) */
+	CG_FS_V2,	/* cgroup2, mounted from inside its cgroup namespace */
+	CG_FS_V1,	/* a tmpfs with one bind of its cgroup per v1 hierarchy */
+};
+struct cg_view {
+	enum cg_fs fs;
+	int n;
+	struct cg_bind {
+		char name[128];		/* "memory", "cpu,cpuacct", "systemd" */
+		char dir[PATH_MAX];	/* the container's cgroup in it */
+	} bind[CG_MAXV1];
+	char why[160];
+};
+/* made: the container's cgroup (ndirs 0: none of its own; the v1 binds
+ * are then nsx's own cgroups, the roots of the container's cgroup
+ * namespace), or NULL to say beforehand, for the plan, what lim will
+ * give. v2 when the container's cgroup is on v2 (or no v1 hierarchy has
+ * a controller), v1 otherwise. */
+void cg_view(const struct nsx_cgroup *made, const struct cg_limits *lim, struct cg_view *v);
 
 /* The v2 leaf nsx moves itself into when it is alone in its cgroup, and
  * the v2 parent for containers under the top. Not "nsx-*": no container
@@ -140,13 +188,17 @@ enum cg_place {
 	CG_IN_OWN,	/* OWN/nsx-NAME */
 	CG_IN_LEAF,	/* nsx moves into OWN/nsx.leaf, then OWN/nsx-NAME */
 	CG_IN_TOP,	/* TOP/nsx/nsx-NAME; nothing moves */
+	CG_IN_PARENT,	/* PARENT/nsx-NAME beside OWN (a user's delegated parent) */
 	CG_REFUSE,	/* an error: nothing moves, nothing is made */
 };
 
 /* The choice, from what cg_create read: busy, whether OWN has processes
  * (none: its controllers can go to its children); OWN's
  * cgroup.procs (0 for a process our PID namespace cannot see); nsx's PID
- * and effective UID. Pure: the tests call it with made-up values. */
-enum cg_place cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid);
+ * and effective UID; parent_ours, whether OWN's parent cgroup (inside
+ * nsx's mount of v2) is owned by that UID. Pure: the tests call it with
+ * made-up values. */
+enum cg_place cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid,
+			  bool parent_ours);
 
 #endif

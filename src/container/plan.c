@@ -63,6 +63,9 @@ static const struct {
 		"the container gets harmless devices and its own terminals, never the host's disks" },
 	[ST_SYS] = { "sys", AT_CHILD,
 		"programs expect /sys; read-only, so the container cannot change the host's devices" },
+	[ST_CGROUPFS] = { "cgroupfs", AT_CHILD,
+		"programs and students read the container's limits there, as under docker; read-only: "
+		"its root changes no limit and sets no cgroup v1 release_agent (CVE-2022-0492)" },
 	[ST_MASK] = { "mask", AT_CHILD,
 		"these show host kernel memory, keys and timers (masked as runc and crun do)" },
 	[ST_READONLY] = { "readonly", AT_CHILD,
@@ -317,8 +320,12 @@ plan_limits_text(const struct cg_limits *l, char *buf, size_t n)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	if (l->memory >= 0)
-		len += (size_t)snprintf(buf + len, n - len, "memory=%lldM", l->memory >> 20);
+	if (l->memory >= 0) {
+		char size[32];
+
+		cg_size_text(l->memory, size, sizeof(size));
+		len += (size_t)snprintf(buf + len, n - len, "memory=%s", size);
+	}
 	if (l->pids >= 0)
 		len += (size_t)snprintf(buf + len, n - len, "%spids=%lld", len ? " " : "", l->pids);
 	/* "0.50", "0.125", "2.00": every decimal given, at least two */
@@ -380,6 +387,32 @@ plan_parent_steps(struct plan *p)
 	plan_add(p, ST_GO, "tell the child to go on (it has PR_SET_PDEATHSIG=SIGKILL)");
 }
 
+/* /sys/fs/cgroup inside: only with the container's own cgroup namespace
+ * (the host's would show the host's whole tree) */
+static void
+plan_cgroupfs(struct plan *p)
+{
+	const struct cg_view *v = &p->cgview;
+	const char *root = cg_limited(&p->o.lim) ? "its own cgroup" :
+			   "the cgroup it starts in (nsx's: no limits, no cgroup of its own)";
+	char names[160] = "";
+	size_t len = 0;
+
+	if (!p->cgroupns)
+		return;
+	cg_view(NULL, &p->o.lim, &p->cgview);
+	if (v->fs == CG_FS_V2)
+		plan_add(p, ST_CGROUPFS, "cgroup2 on /sys/fs/cgroup, read-only (nosuid,nodev,noexec), "
+			 "from inside the cgroup namespace: %s as the root of the tree", root);
+	if (v->fs != CG_FS_V1)
+		return;
+	for (int i = 0; i < v->n && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? " " : "",
+					v->bind[i].name);
+	plan_add(p, ST_CGROUPFS, "a read-only tmpfs on /sys/fs/cgroup, in it a read-only bind of "
+		 "the container's cgroup per v1 hierarchy: %s", names);
+}
+
 static void
 plan_child_steps(struct plan *p)
 {
@@ -400,6 +433,7 @@ plan_child_steps(struct plan *p)
 		 "ptmx, shm, fd stdin stdout stderr");
 	plan_add(p, ST_SYS, "sysfs on /sys, read-only%s", p->userns && !(p->flags & CLONE_NEWNET) ?
 		 " (or the host's /sys bound read-only, without its submounts)" : "");
+	plan_cgroupfs(p);
 	plan_add(p, ST_MASK, "hide /proc/kcore keys timer_list sched_debug acpi asound latency_stats "
 		 "timer_stats scsi, /sys/firmware, /sys/devices/virtual/powercap");
 	plan_add(p, ST_READONLY, "read-only /proc/sys sysrq-trigger irq bus fs");

@@ -35,6 +35,7 @@ struct run_opts {
 	struct idmap uidmap[LEVEL_MAXMAP], gidmap[LEVEL_MAXMAP];
 	int nuid, ngid;
 	struct cg_limits lim;
+	bool limits_try;		/* --limits=try: a limit not applied is a note */
 	enum run_net net;
 	const char *cidr;		/* --net=veth:CIDR, or NULL */
 	char **argv;			/* CMD ARG..., NULL: /bin/sh */
@@ -48,7 +49,7 @@ enum step_where { AT_PARENT, AT_CHILD, AT_PAYLOAD };
 enum step_id {
 	ST_ROOTFS, ST_NAME, ST_CGROUP, ST_CLONE, ST_MAPS, ST_ATTACH, ST_VETH, ST_GO,
 	ST_IDS, ST_CGROUPNS, ST_PROPAGATION, ST_LAYER, ST_PROC, ST_DEV, ST_SYS,
-	ST_MASK, ST_READONLY, ST_PIVOT, ST_HOSTNAME, ST_NET, ST_INIT,
+	ST_CGROUPFS, ST_MASK, ST_READONLY, ST_PIVOT, ST_HOSTNAME, ST_NET, ST_INIT,
 	ST_SESSION, ST_CAPS, ST_NNP, ST_FDS, ST_SECCOMP, ST_EXEC,
 	ST_NSTEPS
 };
@@ -77,6 +78,9 @@ struct plan {
 	/* what the command is held to (capabilities, no_new_privs, seccomp);
 	 * recorded, so that `enter NAME` holds its levels to the same */
 	struct ctr_confine confine;
+	/* what it sees at /sys/fs/cgroup: foreseen by plan_build, then (nsx,
+	 * before the clone) made exact with the cgroup it got */
+	struct cg_view cgview;
 	int nsteps;
 	struct plan_step steps[ST_NSTEPS];
 };

@@ -181,14 +181,21 @@ step_name(struct run_ctx *c)
 	return 0;
 }
 
-/* Rootless without a delegated cgroup: a warning, and no limits. */
+/* A limit asked for and not applied is an error that says what to do
+ * (c->err says why); with --limits=try, a note and a run without them. */
 static int
 step_cgroup_without(struct run_ctx *c)
 {
-	if (!c->p->rootless)
+	if (!c->p->o.limits_try) {
+		size_t len = strlen(c->err.msg);
+
+		snprintf(c->err.msg + len, sizeof(c->err.msg) - len,
+			 "; or --limits=try to run without them");
 		return -1;
-	nsx_warn("run", "%s; running without limits", c->err.msg);
+	}
+	nsx_warn("run", "note: %s; running without limits (--limits=try)", c->err.msg);
 	P->st.cg.ndirs = 0;
+	P->st.limits[0] = '\0';
 	return state_write(&P->st, &c->err);
 }
 
@@ -209,12 +216,24 @@ step_cgroup(struct run_ctx *c)
 	return 0;
 }
 
+/* /sys/fs/cgroup as the container will see it, with the cgroup it got
+ * (none: nsx's own), for the child's step_cgroupfs */
+static void
+run_cgview(struct run_ctx *c)
+{
+	static const struct nsx_cgroup none;
+
+	if (c->p->cgroupns)
+		cg_view(P->have_cg ? &P->cg : &none, &c->p->o.lim, &c->p->cgview);
+}
+
 static int
 step_clone(struct run_ctx *c)
 {
 	int sv[2];
 	pid_t pid;
 
+	run_cgview(c);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return nsx_error(&c->err, errno, "socketpair: %s", strerror(errno));
 	pid = sys_clone_fork(c->p->flags);
@@ -440,6 +459,28 @@ static const int parent_signals[] = {
 	SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 
+/* The OOM killer's work in the container's cgroup, said in one line (as
+ * docker's OOMKilled): read before the cgroup goes. */
+static void
+run_oom(const struct parent *pa, int status)
+{
+	char lim[32];
+	bool hit;
+	long long n;
+
+	if (!pa->have_cg || pa->cg.lim.memory <= 0)
+		return;
+	n = cg_oom_kills(&pa->cg, &hit);
+	cg_size_text(pa->cg.lim.memory, lim, sizeof(lim));
+	if (n > 0)
+		nsx_warn("run", "the container's memory limit (%s) was reached: the kernel killed "
+			 "%lld process%s in it (OOM)%s", lim, n, n == 1 ? "" : "es",
+			 status == 137 ? "; the command got SIGKILL (exit 137)" : "");
+	else if (n < 0 && hit && status == 137)
+		nsx_warn("run", "the container's memory limit (%s) was reached and the command got "
+			 "SIGKILL (exit 137): most likely the kernel killed it (OOM)", lim);
+}
+
 static void
 run_cleanup(struct parent *pa)
 {
@@ -562,6 +603,7 @@ container_run(struct plan *p, struct nsx_err *err)
 	wait_child(&pa.c, &w);
 	pa.c.child = 0;
 	close(w.sfd);
+	run_oom(&pa, w.status);
 	run_cleanup(&pa);
 	sigaction(SIGCHLD, &oldchld, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -508,9 +508,10 @@ out:
 
 
 /* Bind path onto itself (recursively: /proc/sys has no submounts to
- * fear) or src (the host's, alone, see step_sys) onto it, read-only. */
+ * fear) or src (the host's, alone, see step_sys) onto it, read-only, with
+ * the mount flags in extra too. */
 static int
-bind_readonly(struct run_ctx *c, const char *path, const char *src)
+bind_readonly(struct run_ctx *c, const char *path, const char *src, unsigned long extra)
 {
 	char p[64];
 	int fd = sys_openat2(c->rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT), fd2, r;
@@ -525,7 +526,8 @@ bind_readonly(struct run_ctx *c, const char *path, const char *src)
 	/* open again: the fd above is the mount below the new bind */
 	if ((fd2 = sys_openat2(c->rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT)) < 0)
 		return fail(c, "/%s: %s", path);
-	r = mount(NULL, fdpath(fd2, p, sizeof(p)), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(fd2), NULL);
+	r = mount(NULL, fdpath(fd2, p, sizeof(p)), NULL,
+		  MS_BIND | MS_REMOUNT | MS_RDONLY | extra | locked_flags(fd2), NULL);
 	close(fd2);
 	return r < 0 ? fail(c, "read-only /%s: %s", path) : 0;
 }
@@ -547,10 +549,88 @@ step_sys(struct run_ctx *c)
 	/* else the host's /sys, bound read-only, without its submounts: a
 	 * recursive bind would bring the host's cgroup, tracing and bpf file
 	 * systems along, writable */
-	if (bind_readonly(c, "sys", "/sys") == 0)
+	if (bind_readonly(c, "sys", "/sys", 0) == 0)
 		return 0;
 	run_child_note(c, "/sys left out: %s", c->err.msg);
 	return 0;
+}
+
+/* ---- /sys/fs/cgroup: the container's own cgroup, read-only ---- */
+
+#define CG_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+/* cgroup v2: a cgroup2 mounted from inside the container's cgroup
+ * namespace (step_cgroupns made it) shows that namespace's root, the
+ * container's cgroup, and what is below it; a user namespace may mount it
+ * when it owns the cgroup namespace. */
+static int
+cgroupfs_v2(struct run_ctx *c, int fd)
+{
+	return mount_at(c, fd, "cgroup2", "cgroup2", MS_RDONLY | CG_FLAGS, NULL,
+			"cgroup2 on /sys/fs/cgroup");
+}
+
+/* cgroup v1, as docker does it: a tmpfs holding one read-only bind of the
+ * container's cgroup per hierarchy (co-mounted ones under their joint
+ * name, "cpu,cpuacct", with a link for each), then made read-only itself.
+ * Never a v1 hierarchy of its own, even read-only: its root would have
+ * release_agent, a program the host runs (CVE-2022-0492). */
+static int
+cgroupfs_v1(struct run_ctx *c, int fd)
+{
+	const struct cg_view *v = &c->p->cgview;
+	char path[PATH_MAX], p[64];
+	int dir, rc = -1;
+
+	if (mount_at(c, fd, "tmpfs", "tmpfs", CG_FLAGS, "mode=755,size=64k",
+		     "tmpfs on /sys/fs/cgroup") < 0)
+		return -1;
+	if ((dir = sys_openat2(c->rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC, IN_ROOT)) < 0)
+		return fail(c, "/sys/fs/cgroup%s: %s", "");
+	for (int i = 0; i < v->n; i++) {
+		const char *name = v->bind[i].name;
+
+		snprintf(path, sizeof(path), "sys/fs/cgroup/%s", name);
+		if (mkdirat(dir, name, 0755) < 0) {
+			fail(c, "mkdir /sys/fs/cgroup/%s: %s", name);
+			goto out;
+		}
+		if (bind_readonly(c, path, v->bind[i].dir, CG_FLAGS) < 0)
+			goto out;
+		for (const char *s = name; strchr(name, ',') && *s; s += strcspn(s, ","), s += *s == ',') {
+			char link[64];
+
+			snprintf(link, sizeof(link), "%.*s", (int)strcspn(s, ","), s);
+			if (symlinkat(name, dir, link) < 0 && errno != EEXIST) {
+				fail(c, "/sys/fs/cgroup/%s: %s", link);
+				goto out;
+			}
+		}
+	}
+	if (mount(NULL, fdpath(dir, p, sizeof(p)), NULL, MS_REMOUNT | MS_RDONLY | CG_FLAGS,
+		  "mode=755,size=64k") < 0)
+		fail(c, "read-only tmpfs on /sys/fs/cgroup%s: %s", "");
+	else
+		rc = 0;
+out:
+	close(dir);
+	return rc;
+}
+
+static int
+step_cgroupfs(struct run_ctx *c)
+{
+	int fd, r;
+
+	if (c->p->cgview.fs == CG_FS_NONE)
+		return 0;
+	/* a /sys without it (none at all: step_sys said so) */
+	if ((fd = sys_openat2(c->rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC,
+			      IN_ROOT)) < 0)
+		return errno == ENOENT ? 0 : fail(c, "/sys/fs/cgroup%s: %s", "");
+	r = c->p->cgview.fs == CG_FS_V2 ? cgroupfs_v2(c, fd) : cgroupfs_v1(c, fd);
+	close(fd);
+	return r;
 }
 
 /* ---- masks and read-only paths (runc's and crun's defaults) ---- */
@@ -607,7 +687,7 @@ static int
 step_readonly(struct run_ctx *c)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++)
-		if (bind_readonly(c, readonly[i], NULL) < 0)
+		if (bind_readonly(c, readonly[i], NULL, 0) < 0)
 			return -1;
 	return 0;
 }
@@ -728,6 +808,7 @@ setup_step(enum step_id id)
 		[ST_IDS] = step_ids, [ST_CGROUPNS] = step_cgroupns,
 		[ST_PROPAGATION] = step_propagation, [ST_LAYER] = step_layer,
 		[ST_PROC] = step_proc, [ST_DEV] = step_dev, [ST_SYS] = step_sys,
+		[ST_CGROUPFS] = step_cgroupfs,
 		[ST_MASK] = step_mask, [ST_READONLY] = step_readonly, [ST_PIVOT] = step_pivot,
 		[ST_HOSTNAME] = step_hostname, [ST_NET] = step_net, [ST_INIT] = step_init,
 	};

@@ -740,36 +740,22 @@ p_cgroup_root(const struct lesson_env *e, int argc, char **argv, char *why, size
 	return say(why, n, "/proc/self/cgroup shows '%s': the cgroup namespace's root is elsewhere", line);
 }
 
-/* The level's cgroup directory for a controller, as this level sees it. */
+/* The level's file for a controller, where the cgroup module finds the
+ * level's cgroup (as run and doctor do): the controller's v1 hierarchy,
+ * else cgroup v2, through the level's own mounts. */
 static int
 cgroup_file(const struct lesson_env *e, const char *ctl, const char *v2file, const char *v1file,
 	    char *path, size_t n)
 {
-	FILE *f = level_file(e, "cgroup");
-	char line[512];
-	int found = -1;
+	struct cg_where *w = xmalloc(sizeof(*w));
+	const char *dir;
+	int rc = -1;
 
-	if (!f)
-		return -1;
-	while (found < 0 && fgets(line, sizeof(line), f)) {
-		char *c = strchr(line, ':'), *p;
-
-		p = c ? strchr(c + 1, ':') : NULL;
-		if (!p)
-			continue;
-		*p++ = '\0';
-		p[strcspn(p, "\n")] = '\0';
-		if (strcmp(c + 1, "") == 0)
-			snprintf(path, n, "/sys/fs/cgroup%s/%s", strcmp(p, "/") ? p : "", v2file);
-		else if (strstr(c + 1, ctl))
-			snprintf(path, n, "/sys/fs/cgroup/%s%s/%s", ctl, strcmp(p, "/") ? p : "", v1file);
-		else
-			continue;
-		if (access(path, R_OK) == 0)
-			found = 0;
-	}
-	fclose(f);
-	return found;
+	if (cg_where_proc(e->procfd, e->pid, w, NULL) == 0 && (dir = cg_where_ctl(w, ctl)) &&
+	    snprintf(path, n, "%s/%s", dir, cg_where_v1(w, ctl) ? v1file : v2file) < (int)n)
+		rc = access(path, R_OK);
+	free(w);
+	return rc;
 }
 
 static int

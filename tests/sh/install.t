@@ -328,6 +328,12 @@ is "$(sorted)" "$("$NSX" run --dry-run --share bogus 2>&1 | listed)" \
 	"... the types of nsx's 'invalid --share' message"
 for v in $got; do "$NSX" run --dry-run --share "$v" >/dev/null 2>&1 || break; done
 ok $? "... each one accepted by run --dry-run --share"
+comp "$NSX" run --limits ""
+is "$(sorted)" "$(set_of require try)" "nsx run --limits <Tab>: require try"
+is "$(sorted)" "$("$NSX" run --dry-run --limits bogus 2>&1 | listed)" \
+	"... the values of nsx's 'invalid --limits' message"
+for v in $got; do "$NSX" run --dry-run --limits "$v" >/dev/null 2>&1 || break; done
+ok $? "... each one accepted by run --dry-run --limits"
 comp "$NSX" run --name ""
 is "$got" "" "nsx run --name <Tab>: nothing (a new name)"
 comp "$NSX" run --image "$T/fixf"

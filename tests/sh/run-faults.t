@@ -90,7 +90,7 @@ fail_case() {
 }
 
 steps=$("$NSX" run --dry-run --memory 64m --net veth -- true | awk '$1 ~ /^[0-9]+$/ { print $2 }')
-is "$(echo $steps | wc -w)" 25 "a full run has 25 steps"
+is "$(echo $steps | wc -w)" 26 "a full run has 26 steps"
 if ip netns add $NETNS 2>/dev/null; then
 	on_exit "ip netns del $NETNS"
 	for step in $steps; do

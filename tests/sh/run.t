@@ -65,7 +65,7 @@ runfails() {
 plan=$("$NSX" run --dry-run --name plan-$TAG --memory 64m -- echo hi)
 ok $? "run --dry-run exits 0"
 steps=$(printf '%s\n' "$plan" | awk '$1 ~ /^[0-9]+$/ { print $2 }' | tr '\n' ' ')
-is "$steps" "rootfs name cgroup clone attach go cgroupns propagation layer proc dev sys mask readonly pivot hostname net init session caps nnp fds seccomp exec " \
+is "$steps" "rootfs name cgroup clone attach go cgroupns propagation layer proc dev sys cgroupfs mask readonly pivot hostname net init session caps nnp fds seccomp exec " \
 	"the plan's steps, in the order they run (root: no user namespace)"
 is "$(printf '%s\n' "$plan" | grep -c 'why: ')" "$(echo $steps | wc -w)" "every step has a line of why"
 like "$plan" "cgroup nsx-plan-$TAG with memory=64M" "the plan shows this run's values"
@@ -73,7 +73,7 @@ is "$(ls -A "$NSX_CACHE_DIR")$(ls "$NSX_STATE_DIR" 2>/dev/null)" "" "--dry-run b
 like "$("$NSX" run --dry-run --user --time --net veth:10.77.0.0/30 -- true)" \
 	"maps .*uid_map '0 0 1'.*|uid_map '0 0 1'" "--user adds the maps step"
 is "$("$NSX" run --dry-run --user --time --net veth:10.77.0.0/30 -- true | awk '$1 ~ /^[0-9]+$/ { print $2 }' | tr '\n' ' ')" \
-	"rootfs name clone maps veth go ids cgroupns propagation layer proc dev sys mask readonly pivot hostname net init session caps nnp fds seccomp exec " \
+	"rootfs name clone maps veth go ids cgroupns propagation layer proc dev sys cgroupfs mask readonly pivot hostname net init session caps nnp fds seccomp exec " \
 	"--user --time --net veth, no limits: maps, veth and ids steps, no cgroup"
 
 # ---- a container ----

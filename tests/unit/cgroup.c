@@ -221,7 +221,7 @@ where_fixtures(void)
 
 /* ---- where on v2, for made-up cgroup.procs and UIDs ---- */
 
-static const char *const place_name[] = { "OWN", "LEAF", "TOP", "REFUSE" };
+static const char *const place_name[] = { "OWN", "LEAF", "TOP", "PARENT", "REFUSE" };
 
 static void
 place(void)
@@ -232,26 +232,37 @@ place(void)
 		pid_t procs[4];
 		size_t n;
 		uid_t euid;
+		bool up;	/* OWN's parent is the user's */
 		enum cg_place want;
 	} c[] = {
-		{ "controllers enabled in OWN, root", false, { 100, 200 }, 2, 0, CG_IN_OWN },
-		{ "controllers enabled in OWN, a user", false, { 100, 200 }, 2, 1000, CG_IN_OWN },
-		{ "not read when not busy", false, { 0 }, 0, 1000, CG_IN_OWN },
-		{ "nsx alone, root", true, { 100 }, 1, 0, CG_IN_LEAF },
-		{ "nsx alone, a user (delegated scope)", true, { 100 }, 1, 1000, CG_IN_LEAF },
-		{ "nobody listed (they left meanwhile)", true, { 0 }, 0, 1000, CG_IN_LEAF },
-		{ "nsx and the shell, root (a login session)", true, { 42, 100 }, 2, 0, CG_IN_TOP },
-		{ "nsx and the shell, a user", true, { 42, 100 }, 2, 1000, CG_REFUSE },
-		{ "the shell only (nsx in the leaf), root", true, { 42 }, 1, 0, CG_IN_TOP },
-		{ "the shell only (nsx in the leaf), a user", true, { 42 }, 1, 1000, CG_REFUSE },
-		{ "nsx and one our PID namespace cannot see, root", true, { 100, 0 }, 2, 0,
+		{ "controllers enabled in OWN, root", false, { 100, 200 }, 2, 0, false, CG_IN_OWN },
+		{ "controllers enabled in OWN, a user", false, { 100, 200 }, 2, 1000, true, CG_IN_OWN },
+		{ "not read when not busy", false, { 0 }, 0, 1000, false, CG_IN_OWN },
+		{ "nsx alone, root", true, { 100 }, 1, 0, false, CG_IN_LEAF },
+		{ "nsx alone, a user (delegated scope)", true, { 100 }, 1, 1000, true, CG_IN_LEAF },
+		{ "nobody listed (they left meanwhile)", true, { 0 }, 0, 1000, false, CG_IN_LEAF },
+		{ "nsx and the shell, root (a login session)", true, { 42, 100 }, 2, 0, false,
+		  CG_IN_TOP },
+		{ "nsx and the shell, root, parent root's", true, { 42, 100 }, 2, 0, true, CG_IN_TOP },
+		{ "nsx and the shell, a user, parent not theirs", true, { 42, 100 }, 2, 1000, false,
+		  CG_REFUSE },
+		{ "nsx and the shell, a user, parent theirs (Delegate=yes)", true, { 42, 100 }, 2,
+		  1000, true, CG_IN_PARENT },
+		{ "the shell only (nsx in the leaf), root", true, { 42 }, 1, 0, false, CG_IN_TOP },
+		{ "the shell only (nsx in the leaf), a user", true, { 42 }, 1, 1000, false, CG_REFUSE },
+		{ "the shell only (nsx in the leaf), a user, parent theirs", true, { 42 }, 1, 1000,
+		  true, CG_IN_PARENT },
+		{ "nsx and one our PID namespace cannot see, root", true, { 100, 0 }, 2, 0, false,
 		  CG_IN_TOP },
 		{ "nsx and one our PID namespace cannot see, a user", true, { 0, 100 }, 2, 1000,
-		  CG_REFUSE },
+		  false, CG_REFUSE },
+		{ "nsx and one our PID namespace cannot see, a user, parent theirs", true, { 0, 100 },
+		  2, 1000, true, CG_IN_PARENT },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
-		enum cg_place got = cg_v2_place(c[i].busy, c[i].procs, c[i].n, 100, c[i].euid);
+		enum cg_place got = cg_v2_place(c[i].busy, c[i].procs, c[i].n, 100, c[i].euid,
+						c[i].up);
 
 		ok(got == c[i].want, "%s%s: %s (got %s)", c[i].busy ? "EBUSY, " : "", c[i].what,
 		   place_name[c[i].want], place_name[got]);
@@ -801,13 +812,23 @@ as_nobody(int limited, int out)
 		cg_destroy(&cg, NULL);
 		err.errnum = 0;
 	}
+	if (write(out, &err, sizeof(err)) != (ssize_t)sizeof(err))
+		return 3;
+	/* what cg_usable says (doctor) against what cg_create says (run) */
+	memset(&err, 0, sizeof(err));
+	if (cg_create(&cg, "NAME", &lim, &err) == 0)
+		cg_destroy(&cg, NULL);
+	if (write(out, &err, sizeof(err)) != (ssize_t)sizeof(err))
+		return 3;
+	memset(&err, 0, sizeof(err));
+	cg_usable(limited ? CG_CTL_PIDS : 0, name, sizeof(name), &err);
 	return write(out, &err, sizeof(err)) == (ssize_t)sizeof(err) ? 0 : 3;
 }
 
 static void
 rootless(void)
 {
-	struct nsx_err err;
+	struct nsx_err err, create, usable;
 	int g = -1, o = -1;
 
 	for (int limited = 1; limited >= 0; limited--) {
@@ -815,13 +836,20 @@ rootless(void)
 
 		go(g);
 		memset(&err, 0, sizeof(err));
-		ok(read(o, &err, sizeof(err)) == (ssize_t)sizeof(err), "uid 65534 reports");
+		memset(&create, 0, sizeof(create));
+		memset(&usable, 0, sizeof(usable));
+		ok(read(o, &err, sizeof(err)) == (ssize_t)sizeof(err) &&
+		   read(o, &create, sizeof(create)) == (ssize_t)sizeof(create) &&
+		   read(o, &usable, sizeof(usable)) == (ssize_t)sizeof(usable), "uid 65534 reports");
 		reap(pid, &g, &o);
+		is_str(usable.msg, create.msg, "uid 65534, %s: cg_usable says what cg_create does",
+		       limited ? "pids=5" : "no limits");
 		is_int(err.errnum, EACCES, "uid 65534, %s: EACCES", limited ? "pids=5" : "no limits");
-		ok(strstr(err.msg, "Permission denied; cgroup limits need a delegated cgroup "
-			  "(cgroup v2 with Delegate=yes, e.g. systemd-run --user --scope -p "
-			  "Delegate=yes); without --memory/--pids/--cpus nsx can run without "
-			  "limits"), "%s", err.msg);
+		ok(strstr(err.msg, "Permission denied; cgroup limits need a cgroup delegated to "
+			  "you (cgroup v2 with Delegate=yes: systemd-run --user --scope -p "
+			  "Delegate=yes nsx ...)") ||
+		   strstr(err.msg, "Permission denied; cgroup v1 is never delegated to a user: "
+			  "limits need root"), "%s", err.msg);
 	}
 }
 

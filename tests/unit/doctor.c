@@ -41,11 +41,10 @@ healthy(struct doctor_facts *f)
 	strcpy(f->cg.v2mnt, "/sys/fs/cgroup");
 	strcpy(f->cg.v2path, "/user.slice/user-1000.slice/user@1000.service/app.slice");
 	strcpy(f->cg.v2ctrls, "cpu memory pids");
-	for (int k = 0; k < DOC_NCTRL; k++) {
-		f->cg.ctrl[k].version = 2;
-		f->cg.ctrl[k].writable = true;
-		strcpy(f->cg.ctrl[k].dir, "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice");
-	}
+	f->cg.all = true;
+	for (int k = 0; k < DOC_NCTRL; k++)
+		f->cg.alone[k] = true;
+	strcpy(f->cg.where, "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice");
 }
 
 static void
@@ -265,19 +264,30 @@ t_idmap_and_subid(void)
 static void
 t_cgroups(void)
 {
+	static const char why[] = "cgroup /sys/fs/cgroup/a/b.scope has processes besides nsx, so "
+				  "the container's cgroup cannot go below it";
 	struct doctor_facts f;
 
 	healthy(&f);
-	for (int k = 0; k < DOC_NCTRL; k++)
-		f.cg.ctrl[k].writable = false;
 	eval(&f);
-	is_int(item("cgroup limits: memory pids cpu not delegated to alice")->status, DOC_WARN,
-	       "not delegated: warn");
-	has(item("cgroup limits")->fix, "Delegate=yes");
+	is_str(item("cgroup limits:")->what, "cgroup limits: memory pids cpu usable by alice (nsx-NAME "
+	       "in /sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice)",
+	       "usable: where nsx-NAME goes");
 
-	f.cg.ctrl[DOC_CG_PIDS].version = 0;
+	/* what the cgroup module said run would do, said again */
+	f.cg.all = false;
+	for (int k = 0; k < DOC_NCTRL; k++)
+		f.cg.alone[k] = false;
+	strcpy(f.cg.why, why);
 	eval(&f);
-	is_int(item("cgroup limits: no pids controller")->status, DOC_WARN, "no pids controller: warn");
+	is_int(item("cgroup limits: none usable by alice: ")->status, DOC_WARN, "none usable: warn");
+	has(item("cgroup limits")->what, why);
+	has(item("cgroup limits")->fix, "--limits=try");
+
+	f.cg.alone[DOC_CG_PIDS] = f.cg.alone[DOC_CG_CPU] = true;
+	eval(&f);
+	is_int(item("cgroup limits: only pids cpu usable alone: ")->status, DOC_WARN,
+	       "some usable alone: warn, naming them");
 
 	f.cg.mode = CG_NONE;
 	eval(&f);

@@ -4,7 +4,8 @@
 # tarball, an OCI layout), each with a writable layer (a file written in /,
 # a directory of the image removed, no note) that goes away with it; --rw;
 # limits visible inside and biting (memory.max and pids.max read in the
-# container, a fork loop stopped by --pids, an OOM kill's 137). Short:
+# container's read-only cgroup2, a fork loop stopped by --pids, an OOM
+# kill's 137 and nsx's line about it). Short:
 # under TCG a process costs ~0.1 s.
 . "$(dirname "$0")/../sh/lib.sh"
 . "$(dirname "$0")/vmlib.sh"
@@ -54,7 +55,9 @@ is "$(cat "$T/tree/kept" 2>&1)" "kept" "--rw writes to the rootfs itself"
 lim=$!
 on_exit "kill -KILL $lim"
 cgfile() { find /sys/fs/cgroup -maxdepth 8 -path "*/nsx-lim-$TAG/$1" 2>/dev/null | head -n 1; }
-WAIT_TENTHS=200 wait_cond test -n "$(cgfile pids.max)"
+# (a function: wait_cond runs it again each time, a $(...) would be read once)
+has_cg() { [ -n "$(cgfile pids.max)" ]; }
+WAIT_TENTHS=200 wait_cond has_cg
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 	is "$(cat "$(cgfile memory.max)" "$(cgfile pids.max)" 2>&1 | paste -sd' ')" "33554432 20" \
 		"the container's cgroup ($(dirname "$(cgfile pids.max)")) has memory.max and pids.max"
@@ -65,15 +68,23 @@ fi
 kill -TERM $lim
 wait $lim
 
-TODO="the container's cgroup is not mounted at /sys/fs/cgroup inside (issue 16: cgroup v2 part)"
-is "$("$NSX" run --memory 32m --pids 20 -- cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max 2>&1 | paste -sd' ')" \
-	"33554432 20" "inside: /sys/fs/cgroup/memory.max and pids.max show the limits"
-unset TODO
+# inside: cgroup2 mounted read-only from inside the container's cgroup
+# namespace, the tree starting at its own cgroup
+out=$("$NSX" run --memory 32m --pids 20 -- /bin/sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max
+	grep " /sys/fs/cgroup " /proc/self/mounts; sort -n /sys/fs/cgroup/cgroup.procs | head -n 2; echo 99 >/sys/fs/cgroup/pids.max' 2>&1)
+is "$(echo "$out" | sed -n 1,2p | paste -sd' ')" "33554432 20" "inside: /sys/fs/cgroup/memory.max and pids.max show the limits"
+like "$(echo "$out" | sed -n 3p)" "^cgroup2 /sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec" "... cgroup2, read-only, nosuid, nodev, noexec"
+is "$(echo "$out" | sed -n '4,$p' | paste -sd' ')" "1 2 /bin/sh: can't create /sys/fs/cgroup/pids.max: Read-only file system" \
+	"... its root is the container's cgroup (its processes alone), and no limit can be raised"
+like "$("$NSX" run --dry-run --pids 20 | grep ' cgroupfs ')" "cgroup2 on /sys/fs/cgroup, read-only" "... as the plan says"
+is "$("$NSX" run -- cat /sys/fs/cgroup/pids.max 2>&1)" "max" "without limits: the cgroup namespace's root (nsx's cgroup) all the same"
 
 err=$("$NSX" run --pids 10 -- /bin/sh -c 'i=0; while [ $i -lt 30 ]; do sleep 5 & i=$((i + 1)); done; echo forked' 2>&1)
 like "$?:$err" "^2:.*can't fork" "--pids 10: a fork loop is stopped (sh: can't fork)"
-"$NSX" run --memory 16m -- dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null 2>&1
+"$NSX" run --memory 16m -- dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null 2>"$T/err"
 is $? 137 "--memory 16m: a 64 MB buffer gets the command OOM-killed (137)"
+like "$(cat "$T/err")" "^nsx: run: the container's memory limit \(16M\) was reached: the kernel killed 1 process in it \(OOM\); the command got SIGKILL \(exit 137\)$" \
+	"... and nsx says so, in one line (memory.events oom_kill)"
 
 is "$(ls "$NSX_STATE_DIR" 2>/dev/null)$(find /sys/fs/cgroup -name "nsx-*-$TAG" | head -n 1)" "" \
 	"no record or cgroup is left"
