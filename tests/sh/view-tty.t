@@ -71,7 +71,9 @@ like "$(selected)" "^uts +$OTHER_UTS " "... and the filter's selection stays aft
 keys Enter
 wait_screen "^Detail of uts:\[$OTHER_UTS\]"
 ok $? "Enter shows the detail of the selected namespace"
-wait_screen "^ +$OTHER/$OTHER +sleep 600"
+# (if the viewer first read the process as unshare(1), before its exec of
+# sleep, it reads it again at its turn: within 6 s)
+WAIT_TENTHS=100 wait_screen "^ +$OTHER/$OTHER +sleep 600"
 ok $? "... with its processes"
 wait_screen "^ +hostname: $(hostname)$"
 ok $? "... and its content (the hostname it copied)"
