@@ -1,7 +1,8 @@
 /* The churn of tests/sh/churn.sh: processes in new uts and ipc namespaces
  * (every tenth in a new net namespace too), each living 1-9 ms, up to 20
  * at a time, started as fast as they end. Writes the number started so far
- * to argv[1] every 100 or so. Runs until killed. */
+ * to argv[1] every 100 or so (through argv[1].new, renamed). Runs until
+ * killed. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdio.h>
@@ -29,7 +30,9 @@ main(int argc, char **argv)
 	int live = 0;
 	FILE *f;
 
-	if (argc != 2)
+	char tmp[4096];
+
+	if (argc != 2 || snprintf(tmp, sizeof(tmp), "%s.new", argv[1]) >= (int)sizeof(tmp))
 		return 2;
 	for (;;) {
 		while (live < 20) {
@@ -44,10 +47,13 @@ main(int argc, char **argv)
 		}
 		if (wait(NULL) > 0)
 			live--;
-		if (n >= mark && (f = fopen(argv[1], "w"))) {
+		/* a new file renamed over the count: a reader never sees it
+		 * truncated (fopen "w" in place was read as empty, now and then) */
+		if (n >= mark && (f = fopen(tmp, "w"))) {
 			mark += 100;
 			fprintf(f, "%lu\n", n);
-			fclose(f);
+			if (fclose(f) == 0)
+				rename(tmp, argv[1]);
 		}
 	}
 }
