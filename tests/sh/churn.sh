@@ -22,7 +22,7 @@ churn_start() {
 				done
 				wait
 				n=$((n + 5))
-				echo "$n" >"$f"
+				echo "$n" >"$f.new" && mv -f "$f.new" "$f"
 			done
 		) </dev/null >/dev/null 2>&1 &
 	fi
