@@ -214,29 +214,6 @@ read_small(const char *path, char *buf, size_t size)
 	return n;
 }
 
-static const char *const sysctl_path[DOC_NSYSCTL] = {
-	[DOC_USERNS_CLONE] = "/proc/sys/kernel/unprivileged_userns_clone",
-	[DOC_MAX_USERNS] = "/proc/sys/user/max_user_namespaces",
-	[DOC_APPARMOR_USERNS] = "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
-};
-
-static const char *const sysctl_name[DOC_NSYSCTL] = {
-	[DOC_USERNS_CLONE] = "kernel.unprivileged_userns_clone",
-	[DOC_MAX_USERNS] = "user.max_user_namespaces",
-	[DOC_APPARMOR_USERNS] = "kernel.apparmor_restrict_unprivileged_userns",
-};
-
-static void
-gather_sysctls(struct doctor_facts *f)
-{
-	for (int i = 0; i < DOC_NSYSCTL; i++) {
-		char buf[32];
-
-		f->sysctl[i] = read_small(sysctl_path[i], buf, sizeof(buf)) > 0 ?
-			       strtol(buf, NULL, 10) : -1;
-	}
-}
-
 static void
 gather_kernel(struct doctor_facts *f)
 {
@@ -249,28 +226,23 @@ gather_kernel(struct doctor_facts *f)
 		f->kmajor = f->kminor = 0;
 }
 
+/* newuidmap and newgidmap where run and unshare would find them */
 static void
 gather_idmap(struct doctor_facts *f)
 {
 	static const char *const tool[2] = { "newuidmap", "newgidmap" };
-	static const char *const dirs[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin",
-					    "/usr/local/bin" };
 
 	for (int i = 0; i < 2; i++) {
-		f->idmap[i].path[0] = '\0';
-		for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
-			char path[64];
-			struct stat st;
+		char path[PATH_MAX];
+		struct stat st;
 
-			snprintf(path, sizeof(path), "%s/%s", dirs[d], tool[i]);
-			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-				continue;
-			snprintf(f->idmap[i].path, sizeof(f->idmap[i].path), "%s", path);
-			f->idmap[i].setuid = st.st_uid == 0 && (st.st_mode & S_ISUID);
-			/* Fedora and others give them cap_setuid/cap_setgid instead */
-			f->idmap[i].fcaps = getxattr(path, "security.capability", NULL, 0) > 0;
-			break;
-		}
+		f->idmap[i].path[0] = '\0';
+		if (userns_tool_find(tool[i], path, sizeof(path)) < 0 || stat(path, &st) < 0)
+			continue;
+		snprintf(f->idmap[i].path, sizeof(f->idmap[i].path), "%.63s", path);
+		f->idmap[i].setuid = st.st_uid == 0 && (st.st_mode & S_ISUID);
+		/* Fedora and others give them cap_setuid/cap_setgid instead */
+		f->idmap[i].fcaps = getxattr(path, "security.capability", NULL, 0) > 0;
 	}
 }
 
@@ -434,7 +406,7 @@ doctor_gather(struct doctor_facts *f)
 	gather_kernel(f);
 	gather_ns(f);
 	gather_userns(f);
-	gather_sysctls(f);
+	userns_sys_read(NULL, &f->sys);
 	gather_idmap(f);
 	gather_subid(f);
 	gather_cgroup(f);
@@ -592,39 +564,54 @@ chk_nstype(const struct doctor_facts *f, int t, struct doctor_item *it)
 		 "allow unprivileged user namespaces (see below), or run as root", name);
 }
 
+/* The fix the userns module gives run and unshare for what sysctl i at
+ * its value causes: the same words here. */
+static void
+sysctl_fix(const struct doctor_facts *f, int i, struct doctor_item *it)
+{
+	static const struct { enum userns_step step; int err; } cause[USERNS_NSYSCTL] = {
+		[USERNS_CLONE] = { USERNS_MAKE, EPERM },
+		[USERNS_MAX] = { USERNS_MAKE, ENOSPC },
+		[USERNS_APPARMOR] = { USERNS_USE, EPERM },
+	};
+	struct userns_why w;
+
+	if (userns_explain(&f->sys, cause[i].step, CLONE_NEWUSER, cause[i].err, false, &w))
+		item_fix(it, "%s", w.fix);
+}
+
 static void
 chk_sysctl(const struct doctor_facts *f, int i, struct doctor_item *it)
 {
-	long v = f->sysctl[i];
+	const char *name = userns_sysctl_name(i);
+	long v = f->sys.v[i];
 	bool probe_ok = f->userns.step == STEP_NONE;
 
 	if (v < 0) {
-		item_set(it, i == DOC_MAX_USERNS ? DOC_WARN : DOC_INFO, "%s: not present%s",
-			 sysctl_name[i], i == DOC_USERNS_CLONE ? " (a Debian/Ubuntu patch; fine)" :
-			 i == DOC_APPARMOR_USERNS ? " (no Ubuntu AppArmor restriction)" : "");
-		if (i == DOC_MAX_USERNS)
+		item_set(it, i == USERNS_MAX ? DOC_WARN : DOC_INFO, "%s: not present%s", name,
+			 i == USERNS_CLONE ? " (a Debian/Ubuntu patch; fine)" :
+			 i == USERNS_APPARMOR ? " (no Ubuntu AppArmor restriction)" : "");
+		if (i == USERNS_MAX)
 			item_fix(it, "a kernel built with CONFIG_USER_NS=y");
 		return;
 	}
 	switch (i) {
-	case DOC_USERNS_CLONE:
-	case DOC_MAX_USERNS:
-		item_set(it, v ? DOC_OK : DOC_FAIL, "%s = %ld%s", sysctl_name[i], v,
+	case USERNS_CLONE:
+	case USERNS_MAX:
+		item_set(it, v ? DOC_OK : DOC_FAIL, "%s = %ld%s", name, v,
 			 v ? "" : ": unprivileged user namespaces are disabled");
 		if (!v)
-			item_fix(it, "sysctl -w %s=%s, and the same in /etc/sysctl.d/",
-				 sysctl_name[i], i == DOC_MAX_USERNS ? "15000" : "1");
+			sysctl_fix(f, i, it);
 		return;
-	case DOC_APPARMOR_USERNS:
+	case USERNS_APPARMOR:
 		if (!v) {
-			item_set(it, DOC_OK, "%s = 0", sysctl_name[i]);
+			item_set(it, DOC_OK, "%s = 0", name);
 			return;
 		}
 		item_set(it, probe_ok ? DOC_OK : DOC_FAIL, "%s = %ld: AppArmor confines user namespaces%s",
-			 sysctl_name[i], v, probe_ok ? ", but nsx is allowed" : "");
+			 name, v, probe_ok ? ", but nsx is allowed" : "");
 		if (!probe_ok)
-			item_fix(it, "an AppArmor profile giving nsx 'userns,' (in /etc/apparmor.d/), "
-				 "or set it to 0");
+			sysctl_fix(f, i, it);
 		return;
 	}
 }
@@ -639,23 +626,21 @@ static const char *const step_text[] = {
 	[STEP_GIDMAP] = "writing /proc/self/gid_map",
 };
 
+/* The probe's user is never privileged (as root it is uid 65534): what
+ * the userns module tells run and unshare, else what doctor knows. */
 static void
 userns_fix(const struct doctor_facts *f, struct doctor_item *it)
 {
 	enum doctor_step s = f->userns.step;
 	int e = f->userns.err;
+	struct userns_why w;
 
-	if (s == STEP_UNSHARE && f->sysctl[DOC_USERNS_CLONE] == 0)
-		item_fix(it, "sysctl -w kernel.unprivileged_userns_clone=1");
-	else if (s == STEP_UNSHARE && f->sysctl[DOC_MAX_USERNS] == 0)
-		item_fix(it, "sysctl -w user.max_user_namespaces=15000");
-	else if (s == STEP_UNSHARE && e == ENOSPC)
-		item_fix(it, "too many user namespaces: raise user.max_user_namespaces");
+	if ((s == STEP_UNSHARE || s >= STEP_UIDMAP) &&
+	    userns_explain(&f->sys, s == STEP_UNSHARE ? USERNS_MAKE : USERNS_USE, CLONE_NEWUSER, e,
+			   false, &w))
+		item_fix(it, "%s", w.fix);
 	else if (s == STEP_UNSHARE && e == EINVAL)
 		item_fix(it, "a kernel built with CONFIG_USER_NS=y");
-	else if (f->sysctl[DOC_APPARMOR_USERNS] > 0)
-		item_fix(it, "an AppArmor profile giving nsx 'userns,', "
-			 "or sysctl -w kernel.apparmor_restrict_unprivileged_userns=0");
 	else if (s == STEP_SETUID)
 		item_fix(it, "run doctor as a student's user to test what they get");
 	else if (s == STEP_UNSHARE && e == EPERM)
@@ -687,7 +672,7 @@ chk_idmap(const struct doctor_facts *f, int i, struct doctor_item *it)
 
 	if (!f->idmap[i].path[0]) {
 		item_set(it, DOC_WARN, "%s: not found (needed for maps of more than one ID)", tool);
-		item_fix(it, "apt install uidmap (Fedora: shadow-utils)");
+		item_fix(it, USERNS_TOOL_FIX);
 	} else if (!f->idmap[i].setuid && !f->idmap[i].fcaps) {
 		item_set(it, DOC_WARN, "%s: %s is neither setuid root nor has file capabilities",
 			 tool, f->idmap[i].path);
@@ -803,8 +788,7 @@ static const struct doctor_check {
 	{ chk_nstype, NSX_CGROUP }, { chk_nstype, NSX_IPC }, { chk_nstype, NSX_MNT },
 	{ chk_nstype, NSX_NET }, { chk_nstype, NSX_PID }, { chk_nstype, NSX_TIME },
 	{ chk_nstype, NSX_USER }, { chk_nstype, NSX_UTS },
-	{ chk_sysctl, DOC_USERNS_CLONE }, { chk_sysctl, DOC_MAX_USERNS },
-	{ chk_sysctl, DOC_APPARMOR_USERNS },
+	{ chk_sysctl, USERNS_CLONE }, { chk_sysctl, USERNS_MAX }, { chk_sysctl, USERNS_APPARMOR },
 	{ chk_userns, 0 },
 	{ chk_idmap, 0 }, { chk_idmap, 1 },
 	{ chk_subid, 0 }, { chk_subid, 1 },

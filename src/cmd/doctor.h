@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "level/userns.h"
 #include "model/nstype.h"
 
 enum doctor_status { DOC_OK, DOC_INFO, DOC_WARN, DOC_FAIL };
@@ -18,14 +19,6 @@ struct doctor_item {
 	enum doctor_status status;
 	char what[800];		/* may quote a cgroup module's error (512) */
 	char fix[200];		/* empty when status is ok or info */
-};
-
-/* The sysctls that decide whether unprivileged user namespaces work. */
-enum doctor_sysctl {
-	DOC_USERNS_CLONE,	/* kernel.unprivileged_userns_clone (Debian/Ubuntu only) */
-	DOC_MAX_USERNS,		/* user.max_user_namespaces, 0 = disabled */
-	DOC_APPARMOR_USERNS,	/* kernel.apparmor_restrict_unprivileged_userns (Ubuntu 23.10+) */
-	DOC_NSYSCTL
 };
 
 /* The steps of the unprivileged user namespace probe, in order. */
@@ -59,7 +52,10 @@ struct doctor_facts {
 		int err_user;		/* ... | CLONE_NEWUSER; -1 = not tried */
 	} ns[NSX_NTYPES];
 
-	long sysctl[DOC_NSYSCTL];	/* -1 when the file is absent */
+	/* the sysctls that decide whether unprivileged user namespaces
+	 * work (USERNS_CLONE, USERNS_MAX, USERNS_APPARMOR), as the module
+	 * that explains run's and unshare's failures reads them */
+	struct userns_sys sys;
 
 	int landlock_abi;		/* 0: none (or NSX_TEST_NO_LANDLOCK) */
 

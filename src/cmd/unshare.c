@@ -231,6 +231,11 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 				nstype_names());
 	if (r.hostname && sh->depth == 0 && !(r.flags & CLONE_NEWUTS))
 		return cmd_fail(&cmd_unshare, "--hostname needs a uts namespace");
+	/* a range needs newuidmap: missing, say so before anything is made */
+	if (level_check_tools(&r, "--map-users", "--map-groups", &err) < 0) {
+		nsx_err_print("unshare", &err);
+		return 1;
+	}
 	level_req_types(&r, r.flags);
 	note = auto_user ? NOTE_AUTO_USER : (r.flags & CLONE_NEWUSER) && !r.nuid ? NOTE_NOBODY : NULL;
 	/* `nsx unshare ... -- CMD`: this process becomes the level and CMD */

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "container/live.h"
+#include "level/userns.h"
 #include "sys/sys.h"
 #include "util/testhook.h"
 #include "util/xalloc.h"
@@ -248,15 +249,20 @@ step_clone(struct run_ctx *c)
 
 		close(sv[0]);
 		if (e == EPERM && c->p->userns)
-			return nsx_error(&c->err, e, "cannot create a user namespace: not permitted "
-					 "(unprivileged user namespaces disabled? see 'doctor')");
-		if (e == ENOSPC)
-			return nsx_error(&c->err, e, "cannot create namespaces: a limit in /proc/sys/user "
-					 "is reached (see 'doctor')");
-		if (e == EPERM)
-			return nsx_error(&c->err, e, "cannot create namespaces: not permitted (run as root, "
-					 "or let nsx make a user namespace: see 'doctor')");
-		return nsx_error(&c->err, e, "clone: %s", strerror(e));
+			nsx_error(&c->err, e, "cannot create a user namespace: not permitted "
+				  "(unprivileged user namespaces disabled? see 'doctor')");
+		else if (e == ENOSPC)
+			nsx_error(&c->err, e, "cannot create namespaces: a limit in /proc/sys/user "
+				  "is reached (see 'doctor')");
+		else if (e == EPERM)
+			nsx_error(&c->err, e, "cannot create namespaces: not permitted (run as root, "
+				  "or let nsx make a user namespace: see 'doctor')");
+		else
+			nsx_error(&c->err, e, "clone: %s", strerror(e));
+		/* the sysctls that say why, where they do */
+		userns_explain_err(&c->err, c->p->userns ? "cannot create a user namespace" :
+				   "cannot create namespaces", USERNS_MAKE, c->p->flags, !c->p->rootless);
+		return -1;
 	}
 	c->sock = sv[0];
 	c->child = pid;
@@ -358,6 +364,10 @@ wait_msg(struct run_ctx *c, struct waiter *w)
 	}
 	if (m.type == MSG_ERROR) {
 		nsx_error(&c->err, m.errnum, "%s", m.text);
+		/* a step in the container's user namespace refused: one without
+		 * capabilities (AppArmor) says so; read here, outside it */
+		if (c->p->userns && m.step > ST_GO)
+			userns_explain_err(&c->err, m.text, USERNS_USE, c->p->flags, !c->p->rootless);
 		w->exit_code = m.status;
 	} else if (m.type == MSG_NOTE)
 		nsx_warn("run", "note: %s", m.text);

@@ -24,7 +24,9 @@
 #include "cmd/cmd.h"
 #include "container/cgroup.h"
 #include "container/confine.h"
+#include "level/userns.h"
 #include "model/model.h"
+#include "sys/sys.h"
 #include "util/trust.h"
 #include "util/xalloc.h"
 
@@ -38,11 +40,31 @@ enum { MSG_UNSHARED = 1, MSG_READY, MSG_ERROR };
 struct msg {
 	int type;
 	int errnum;
-	char text[400];
+	char text[512];
 };
 
 /* level_exec's command name, for its error lines */
 static const char *direct_who = "nsx";
+
+/* Our ids before any unshare: after it, until the map is written, we are
+ * the overflow id (65534) in the new user namespace. */
+static uid_t outer_uid;
+static gid_t outer_gid;
+/* root on the host before any unshare: neither Debian's nor Ubuntu's
+ * switch restricts it (userns.h) */
+static bool outer_priv;
+/* the CLONE_NEW* of the level, once the child has made them: an EPERM
+ * then may be a user namespace without capabilities (userns.h) */
+static int made_flags;
+
+static void
+outer_ids(void)
+{
+	outer_uid = geteuid();
+	outer_gid = getegid();
+	outer_priv = outer_uid == 0 && sys_in_init_userns();
+	made_flags = 0;
+}
 
 static int
 send_msg(int fd, int type, int errnum, const char *fmt, ...)
@@ -67,6 +89,12 @@ child_fail(int fd, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m.text, sizeof(m.text), fmt, ap);
 	va_end(ap);
+	if (made_flags & CLONE_NEWUSER) {
+		struct nsx_err e = { .errnum = errnum };
+
+		if (userns_explain_err(&e, m.text, USERNS_USE, made_flags, outer_priv))
+			snprintf(m.text, sizeof(m.text), "%s", e.msg);
+	}
 	if (fd < 0) {
 		/* level_exec: this process was to become CMD; it says why not */
 		nsx_warn(direct_who, "%s", m.text);
@@ -114,16 +142,11 @@ map_direct(const struct idmap *m, int n, unsigned long self, bool root)
 	return root || (n == 1 && m[0].count == 1 && m[0].outer == self);
 }
 
-/* Our ids before any unshare: after it, until the map is written, we are
- * the overflow id (65534) in the new user namespace. */
-static uid_t outer_uid;
-static gid_t outer_gid;
-
 static int
 run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct nsx_err *err)
 {
 	char *argv[3 + 3 * LEVEL_MAXMAP + 1];
-	char num[3 * LEVEL_MAXMAP + 1][24], why[256];
+	char num[3 * LEVEL_MAXMAP + 1][24], why[256], bin[PATH_MAX];
 	int k = 0, st, pfd[2];
 	ssize_t got;
 	pid_t c;
@@ -140,13 +163,15 @@ run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct
 		argv[k++] = num[3 + 3 * i];
 	}
 	argv[k] = NULL;
+	if (userns_tool_find(tool, bin, sizeof(bin)) < 0)
+		return userns_tool_missing(err, tool, "a map of more than one ID");
 	/* the tool's own complaint becomes part of our one line */
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return nsx_error(err, errno, "pipe: %s", strerror(errno));
 	c = fork();
 	if (c == 0) {
 		dup2(pfd[1], STDERR_FILENO);
-		execvp(tool, argv);
+		execv(bin, argv);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(pfd[1]);
@@ -157,7 +182,7 @@ run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct
 	if (c < 0 || waitpid(c, &st, 0) < 0 || !WIFEXITED(st))
 		return nsx_error(err, EPERM, "%s failed", tool);
 	if (WEXITSTATUS(st) == 127)
-		return nsx_error(err, ENOENT, "%s not found (install the uidmap package; see 'doctor')", tool);
+		return userns_tool_missing(err, tool, "a map of more than one ID");
 	/* EINVAL from the kernel: ranges that overlap or do not parse; else
 	 * most often ranges /etc/subuid does not grant */
 	if (WEXITSTATUS(st) != 0 && strstr(why, "Invalid argument"))
@@ -187,19 +212,31 @@ map_oneline(const char *text, char *buf, size_t size)
 	return buf;
 }
 
+/* The kernel refused a map we wrote (or the setgroups before it). */
+static int
+map_refused(struct nsx_err *err, const char *what, const char *text)
+{
+	char shown[600], full[700];
+	int e = errno;
+
+	snprintf(full, sizeof(full), "the kernel refused %s%s%s%s", what, text ? " '" : "",
+		 text ? map_oneline(text, shown, sizeof(shown)) : "", text ? "'" : "");
+	nsx_error(err, e, "%s: %s", full, strerror(e));
+	userns_explain_err(err, full, USERNS_USE, CLONE_NEWUSER, outer_priv);
+	return -1;
+}
+
 static int
 write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 {
-	char path[64], text[512], shown[600];
+	char path[64], text[512];
 
 	if (r->nuid) {
 		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 		map_text(r->uidmap, r->nuid, text, sizeof(text));
 		if (map_direct(r->uidmap, r->nuid, outer_uid, outer_uid == 0 && pid != getpid())) {
 			if (write_file(path, text) < 0)
-				return nsx_error(err, errno, "the kernel refused uid map '%s': %s%s",
-						 map_oneline(text, shown, sizeof(shown)), strerror(errno),
-						 errno == EPERM ? " (an AppArmor or sysctl restriction? see 'doctor')" : "");
+				return map_refused(err, "uid map", text);
 		} else if (run_idmap_tool("newuidmap", pid, r->uidmap, r->nuid, err) < 0)
 			return -1;
 	}
@@ -210,14 +247,13 @@ write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 		if (r->deny_setgroups || pid == getpid()) {
 			snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 			if (write_file(path, "deny") < 0 && errno != ENOENT)
-				return nsx_error(err, errno, "cannot deny setgroups: %s", strerror(errno));
+				return map_refused(err, "'deny' in setgroups", NULL);
 		}
 		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 		map_text(r->gidmap, r->ngid, text, sizeof(text));
 		if (map_direct(r->gidmap, r->ngid, outer_gid, outer_uid == 0 && pid != getpid())) {
 			if (write_file(path, text) < 0)
-				return nsx_error(err, errno, "the kernel refused gid map '%s': %s",
-						 map_oneline(text, shown, sizeof(shown)), strerror(errno));
+				return map_refused(err, "gid map", text);
 		} else if (run_idmap_tool("newgidmap", pid, r->gidmap, r->ngid, err) < 0)
 			return -1;
 	}
@@ -227,9 +263,35 @@ write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 int
 level_write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
 {
-	outer_uid = geteuid();
-	outer_gid = getegid();
+	outer_ids();
 	return write_maps(r, pid, err);
+}
+
+/* The first range of m that is not the caller's own id, as typed. */
+static const char *
+idmap_text(const char *opt, const struct idmap *m, int n, char *buf, size_t size)
+{
+	int i = 0;
+
+	while (i < n - 1 && m[i].count == 1)
+		i++;
+	snprintf(buf, size, "%s %lu:%lu:%lu", opt, m[i].inner, m[i].outer, m[i].count);
+	return buf;
+}
+
+int
+level_check_tools(const struct level_req *r, const char *uopt, const char *gopt, struct nsx_err *err)
+{
+	bool root = geteuid() == 0;
+	char bin[PATH_MAX], opt[96];
+
+	if (r->nuid && !map_direct(r->uidmap, r->nuid, geteuid(), root) &&
+	    userns_tool_find("newuidmap", bin, sizeof(bin)) < 0)
+		return userns_tool_missing(err, "newuidmap", idmap_text(uopt, r->uidmap, r->nuid, opt, sizeof(opt)));
+	if (r->ngid && !map_direct(r->gidmap, r->ngid, getegid(), root) &&
+	    userns_tool_find("newgidmap", bin, sizeof(bin)) < 0)
+		return userns_tool_missing(err, "newgidmap", idmap_text(gopt, r->gidmap, r->ngid, opt, sizeof(opt)));
+	return 0;
 }
 
 void
@@ -302,7 +364,7 @@ unshare_hint(int flags, int e)
 	if (e == EINVAL && (flags & CLONE_NEWUSER))
 		return " (a multithreaded process, or a chroot, cannot make a user namespace)";
 	if (e == ENOSPC || e == EUSERS)
-		return " (the limit of namespaces is reached: user.max_*_namespaces)";
+		return " (a limit of namespaces is reached: user.max_*_namespaces, or 32 nested user namespaces)";
 	return "";
 }
 
@@ -386,8 +448,12 @@ first_step(const struct level_req *r, struct nsx_err *err)
 			prctl(PR_SET_DUMPABLE, 0);
 		return 0;
 	}
-	if (unshare(r->flags) < 0)
-		return nsx_error(err, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
+	if (unshare(r->flags) < 0) {
+		nsx_error(err, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
+		userns_explain_err(err, "unshare", USERNS_MAKE, r->flags, outer_priv);
+		return -1;
+	}
+	made_flags = r->flags;
 	return 0;
 }
 
@@ -558,8 +624,7 @@ level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct 
 	if (sh->depth + 1 >= LEVEL_MAX)
 		return nsx_error(err, EINVAL, "too many levels (%d at most): exit one first",
 				 LEVEL_MAX - 1);
-	outer_uid = geteuid();
-	outer_gid = getegid();
+	outer_ids();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return nsx_error(err, errno, "socketpair: %s", strerror(errno));
 	fflush(NULL);
@@ -676,8 +741,7 @@ int
 level_exec(struct nsx_shell *sh, const struct level_req *r, char **argv,
 	   void (*run)(struct nsx_shell *sh, char **argv), struct nsx_err *err)
 {
-	outer_uid = geteuid();
-	outer_gid = getegid();
+	outer_ids();
 	if (!exec_direct_ok(r))
 		return 0;
 	direct_who = r->enter ? "enter" : "unshare";

@@ -109,6 +109,12 @@ void level_reap(const struct nsx_shell *sh);
  * and newgidmap(1); setgroups denied first where needed (CVE-2014-8989). */
 int level_write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err);
 
+/* Before anything is made: do r's maps need newuidmap or newgidmap (a
+ * range, or an id not the caller's, when not root), and is it installed?
+ * 0, or -1 with the one line saying what is missing; uopt and gopt name
+ * the options in it ("--map-users"). */
+int level_check_tools(const struct level_req *r, const char *uopt, const char *gopt, struct nsx_err *err);
+
 /* Parse "INNER:OUTER:COUNT" into m; -1 when it does not parse. */
 int idmap_parse(const char *s, struct idmap *m);
 

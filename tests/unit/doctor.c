@@ -28,9 +28,11 @@ healthy(struct doctor_facts *f)
 		f->ns[t].err_alone = t == NSX_USER ? 0 : EPERM;
 		f->ns[t].err_user = t == NSX_USER ? -1 : 0;
 	}
-	f->sysctl[DOC_USERNS_CLONE] = -1;
-	f->sysctl[DOC_MAX_USERNS] = 63000;
-	f->sysctl[DOC_APPARMOR_USERNS] = -1;
+	f->sys.v[USERNS_CLONE] = -1;
+	f->sys.v[USERNS_MAX] = 63000;
+	f->sys.v[USERNS_APPARMOR] = -1;
+	for (int t = 0; t < NSX_NTYPES; t++)
+		f->sys.maxns[t] = 63000;
 	f->userns.uid = 1000;
 	strcpy(f->idmap[0].path, "/usr/bin/newuidmap");
 	strcpy(f->idmap[1].path, "/usr/bin/newgidmap");
@@ -154,7 +156,7 @@ t_debian_sysctl(void)
 	struct doctor_facts f;
 
 	healthy(&f);
-	f.sysctl[DOC_USERNS_CLONE] = 0;
+	f.sys.v[USERNS_CLONE] = 0;
 	f.userns.step = STEP_UNSHARE;
 	f.userns.err = EPERM;
 	for (int t = 0; t < NSX_NTYPES; t++)
@@ -174,7 +176,7 @@ t_max_zero(void)
 	struct doctor_facts f;
 
 	healthy(&f);
-	f.sysctl[DOC_MAX_USERNS] = 0;
+	f.sys.v[USERNS_MAX] = 0;
 	f.userns.step = STEP_UNSHARE;
 	f.userns.err = ENOSPC;
 	eval(&f);
@@ -189,8 +191,8 @@ t_ubuntu_apparmor(void)
 	struct doctor_facts f;
 
 	healthy(&f);
-	f.sysctl[DOC_USERNS_CLONE] = 1;
-	f.sysctl[DOC_APPARMOR_USERNS] = 1;
+	f.sys.v[USERNS_CLONE] = 1;
+	f.sys.v[USERNS_APPARMOR] = 1;
 	f.userns.step = STEP_UIDMAP;	/* unshare works, the map write does not */
 	f.userns.err = EPERM;
 	eval(&f);
@@ -198,7 +200,9 @@ t_ubuntu_apparmor(void)
 	       DOC_FAIL, "Ubuntu 23.10+: the uid_map step fails");
 	has(item("unprivileged user namespaces")->fix, "AppArmor profile");
 	has(item("unprivileged user namespaces")->fix, "kernel.apparmor_restrict_unprivileged_userns=0");
-	has(item("unprivileged user namespaces")->fix, "userns,");
+	has(item("unprivileged user namespaces")->fix, "ask root for an AppArmor profile for nsx");
+	is_str(item("kernel.apparmor_restrict_unprivileged_userns = 1")->fix,
+	       item("unprivileged user namespaces")->fix, "the sysctl's line gives the same fix");
 	is_int(item("kernel.apparmor_restrict_unprivileged_userns = 1")->status, DOC_FAIL,
 	       "the AppArmor sysctl line FAILs too");
 	lines_ok("Ubuntu AppArmor");
