@@ -427,7 +427,9 @@ plan_child_steps(struct plan *p)
 	if (o->rw)
 		plan_add(p, ST_LAYER, "bind the rootfs onto itself (--rw: changes go to the rootfs)");
 	else
-		plan_add(p, ST_LAYER, "overlay: the rootfs read-only below, a tmpfs for the container's changes above");
+		plan_add(p, ST_LAYER, "overlay: the rootfs read-only below, a tmpfs for the container's changes "
+			 "above%s", p->userns ? " (a private directory in the cache where tmpfs keeps no "
+			 "user.* xattrs, Linux < 6.6)" : "");
 	plan_add(p, ST_PROC, "mount proc on /proc (nosuid,nodev,noexec)");
 	plan_add(p, ST_DEV, "tmpfs on /dev: null zero full random urandom tty, devpts on /dev/pts, "
 		 "ptmx, shm, fd stdin stdout stderr");
@@ -480,6 +482,7 @@ plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err)
 	memset(p, 0, sizeof(*p));
 	p->o = *o;
 	p->rootfd = -1;
+	p->layer.lock = -1;
 	confine_default(&p->confine);
 	if (o->name) {
 		if (state_check_name(o->name, err) < 0)

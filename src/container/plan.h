@@ -71,6 +71,11 @@ struct plan {
 	char source[PATH_MAX];		/* for ps: where it came from */
 	struct rootfs_meta meta;	/* a cache tree's sidecar (plan_prepare) */
 	struct rootfs_stats rstats;	/* what unpacking the image did */
+	/* in a user namespace, where the container's tmpfs keeps no user.*
+	 * xattrs (Linux < 6.6): its layer on disk, made by nsx before the
+	 * clone (step_rootfs), taken by the child (step_layer) only then */
+	struct rootfs_layer layer;
+	char layer_why[256];		/* no layer on disk: why, for the note */
 	int flags;			/* CLONE_NEW* made by the clone */
 	bool userns, cgroupns, rootless;
 	struct level_req maps;		/* uid/gid maps for level_write_maps() */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,13 +186,14 @@ stamp_put(const char *cache, const struct stat *st, const char *hex)
 
 /* A build happens in DIR/.tmp-XXXXXX, on the filesystem of its final name,
  * so that rename(2) publishes it whole or not at all: the tree in its
- * root/, the sidecar beside it. Mode 0700 until then: nobody else may look
+ * root/ (sub), the sidecar beside it. Mode 0700 until then: nobody else may look
  * at or into a tree being made. The builder holds an flock on it
  * (returned: the caller closes it when done; the unpacking child shares
  * it), so that a build whose process died is told from one under way
- * (tmp_sweep). */
+ * (tmp_sweep). A container's layer on disk (rootfs_layer_make) is one
+ * too, never published: sub NULL. */
 static int
-tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
+tmp_make(const char *dir, const char *sub, char *tmp, size_t n, struct nsx_err *err)
 {
 	struct stat st;
 	int fd;
@@ -202,8 +204,8 @@ tmp_make(const char *dir, char *tmp, size_t n, struct nsx_err *err)
 		return nsx_error(err, errno, "cannot create a directory in %s: %s",
 				 dir, strerror(errno));
 	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0 || mkdirat(fd, "root", 0755) < 0 ||
-	    fchmodat(fd, "root", 0755, 0) < 0) {
+	if (fd < 0 || flock(fd, LOCK_EX) < 0 ||
+	    (sub && (mkdirat(fd, sub, 0755) < 0 || fchmodat(fd, sub, 0755, 0) < 0))) {
 		int e = errno;
 
 		if (fd >= 0)
@@ -601,7 +603,7 @@ bb_build(const char *cache, const char *bb, char *out, size_t n, struct nsx_err 
 
 		tmp_sweep(dir);
 		cache_retire(dir);
-		if ((lock = tmp_make(dir, tmp, sizeof(tmp), err)) < 0)
+		if ((lock = tmp_make(dir, "root", tmp, sizeof(tmp), err)) < 0)
 			rc = -1;
 		else if (bb_fill(tmp, bbfd, err) < 0) {
 			tree_remove(tmp);
@@ -689,7 +691,7 @@ image_unpack(const char *cache, struct unpack_job *job, const char *hex,
 		return 0;
 	tmp_sweep(dir);
 	cache_retire(dir);
-	if ((lock = tmp_make(dir, tmp, sizeof(tmp), err)) < 0)
+	if ((lock = tmp_make(dir, "root", tmp, sizeof(tmp), err)) < 0)
 		return -1;
 	job->tree = tmp;
 	job->where = dir;
@@ -802,4 +804,72 @@ int
 rootfs_image(const char *src, char *out, size_t n, struct nsx_err *err)
 {
 	return rootfs_image_ex(src, NULL, NULL, out, n, err);
+}
+
+/* ---- a container's layer on disk ---- */
+
+#define LAYER_XATTR "user.nsx.probe"
+
+/* upper/ and work/ for the overlay, owned by whom the container's root is
+ * on the host: overlayfs does its work there with the mounter's rights. */
+static int
+layer_subdirs(int fd, uid_t uid, gid_t gid)
+{
+	static const struct { const char *name; mode_t mode; } sub[] = {
+		{ "upper", 0755 },	/* the container's / */
+		{ "work", 0700 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+		if (mkdirat(fd, sub[i].name, 0700) < 0 || fchmodat(fd, sub[i].name, sub[i].mode, 0) < 0 ||
+		    fchownat(fd, sub[i].name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return -1;
+	return fchown(fd, uid, gid);
+}
+
+int
+rootfs_layer_make(uid_t uid, gid_t gid, struct rootfs_layer *l, struct nsx_err *err)
+{
+	char cache[PATH_MAX], dir[PATH_MAX];
+	int e;
+
+	l->path[0] = '\0';
+	l->lock = -1;
+	if (rootfs_cache_dir(cache, sizeof(cache), err) < 0 ||
+	    file_path(dir, sizeof(dir), err, "%s/layers", cache) < 0)
+		return -1;
+	/* root's: others may pass (the container's mapped root must), not list */
+	if (mkdir(dir, 0700) == 0)
+		chmod(dir, geteuid() == 0 ? 0711 : 0700);
+	else if (errno != EEXIST)
+		return nsx_error(err, errno, "cannot create %s: %s", dir, strerror(errno));
+	/* what runs killed with SIGKILL left: nobody holds them locked */
+	tmp_sweep(dir);
+	if ((l->lock = tmp_make(dir, NULL, l->path, sizeof(l->path), err)) < 0) {
+		l->path[0] = '\0';
+		return -1;
+	}
+	/* overlayfs in a user namespace keeps its whiteouts' and opaque
+	 * directories' marks in user.* xattrs (userxattr) */
+	if (fsetxattr(l->lock, LAYER_XATTR, "1", 1, 0) < 0) {
+		e = errno;
+		nsx_error(err, e, "%s does not keep user.* xattrs (%s)", cache, strerror(e));
+	} else if (fremovexattr(l->lock, LAYER_XATTR) < 0 || layer_subdirs(l->lock, uid, gid) < 0) {
+		e = errno;
+		nsx_error(err, e, "cannot make the layer in %s: %s", l->path, strerror(e));
+	} else
+		return 0;
+	rootfs_layer_remove(l);
+	return -1;
+}
+
+void
+rootfs_layer_remove(struct rootfs_layer *l)
+{
+	if (l->path[0])
+		tree_remove(l->path);
+	l->path[0] = '\0';
+	if (l->lock >= 0)
+		close(l->lock);
+	l->lock = -1;
 }

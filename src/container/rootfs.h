@@ -12,6 +12,9 @@
  *   CACHE/stamps/<dev>-<ino>-<size>-<mtime>-<ctime> -> <64 hex>
  *                                  a file's sha256 by its identity, so a warm
  *                                  start is a stat and a readlink, not a hash
+ *   CACHE/layers/.tmp-*            a container's overlay upper layer on disk
+ *                                  (rootfs_layer_make), flocked by its run,
+ *                                  removed when it ends, swept as below
  *   CACHE/{rootfs,images}/.tmp-*   a build in progress, flocked by its
  *                                  builder, renamed into place when whole;
  *                                  removed on error, and swept by the next
@@ -36,8 +39,10 @@
 #ifndef NSX_ROOTFS_H
 #define NSX_ROOTFS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/err.h"
 
@@ -136,6 +141,26 @@ struct rootfs_meta {
 /* Read the sidecar of tree (a path rootfs_builtin or rootfs_image gave). */
 int rootfs_meta_load(const char *tree, struct rootfs_meta *m, struct nsx_err *err);
 void rootfs_meta_free(struct rootfs_meta *m);
+
+/* The overlay's upper and work directories of one container, on disk: in a
+ * user namespace overlayfs keeps its marks (whiteouts, opaque directories)
+ * in user.* xattrs, which tmpfs keeps only from Linux 6.6 on; before, the
+ * layer goes into CACHE/layers/.tmp-XXXXXX (0700; upper/ and work/ in it,
+ * all owned by uid:gid, who the container's root is on the host). The
+ * run holds it flocked (lock) until rootfs_layer_remove; one whose run
+ * was killed is swept by the next rootfs_layer_make (as .tmp- trees are).
+ * -1 with err saying why when the cache's file system keeps no user.*
+ * xattrs either, or cannot hold it; nothing is left then. */
+struct rootfs_layer {
+	char path[PATH_MAX];		/* "" when none */
+	int lock;			/* flocked fd of path, or -1 */
+};
+
+int rootfs_layer_make(uid_t uid, gid_t gid, struct rootfs_layer *l, struct nsx_err *err);
+
+/* Remove it with the safe tree removal (tree.h), then unlock it. Safe to
+ * call twice. */
+void rootfs_layer_remove(struct rootfs_layer *l);
 
 /* --rootfs DIR: exists, is a directory, is not the host's "/" (by device
  * and inode, so "/." or a bind mount of / are refused too), is not empty.

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "container/live.h"
+#include "container/tree.h"
 #include "level/userns.h"
 #include "sys/sys.h"
 #include "util/testhook.h"
@@ -143,9 +145,45 @@ struct parent {
 	struct ctr_state st;
 	struct nsx_cgroup cg;
 	bool have_cg, claimed;
+	int userns;		/* the container's user namespace, to remove its layer in */
 };
 
 static struct parent *P;	/* the one run in progress, for the steps */
+
+/* Who the container's root is on the host: the outer id of inner 0. */
+static unsigned long
+outer_root(const struct idmap *m, int n, unsigned long self)
+{
+	for (int i = 0; i < n; i++)
+		if (m[i].inner == 0)
+			return m[i].outer;
+	return self;
+}
+
+/* In a user namespace overlayfs needs user.* xattrs on its upper layer,
+ * which tmpfs keeps only from Linux 6.6 on: a layer on disk, made now
+ * (nsx is still on the host), taken by the child only where its tmpfs
+ * lacks them. As a user, only where the container's root is you (you can
+ * give no other uid a directory); otherwise, or where the cache has no
+ * user.* xattrs either, layer_why says so for the child's note. */
+static void
+run_layer(struct plan *p)
+{
+	uid_t uid = (uid_t)outer_root(p->maps.uidmap, p->maps.nuid, geteuid());
+	gid_t gid = (gid_t)outer_root(p->maps.gidmap, p->maps.ngid, getegid());
+	struct nsx_err e;
+
+	if (!p->userns || p->o.rw)
+		return;
+	if (p->rootless && (uid != geteuid() || gid != getegid())) {
+		snprintf(p->layer_why, sizeof(p->layer_why), "nsx makes no layer on disk where root in "
+			 "the container is not you (--uid-map 0:%u:1 --gid-map 0:%u:1 is)",
+			 (unsigned)geteuid(), (unsigned)getegid());
+		return;
+	}
+	if (rootfs_layer_make(uid, gid, &p->layer, &e) < 0)
+		snprintf(p->layer_why, sizeof(p->layer_why), "%.255s", e.msg);
+}
 
 static int
 step_rootfs(struct run_ctx *c)
@@ -154,6 +192,7 @@ step_rootfs(struct run_ctx *c)
 
 	if (plan_prepare(c->p, &c->err) < 0)
 		return -1;
+	run_layer(c->p);
 	/* Landlock missing (Linux < 5.19) and no mount namespace either */
 	if (rs->unpacked && rs->confined == CONFINE_NONE)
 		nsx_warn("run", "note: %s was unpacked without confinement (no Landlock, no mount "
@@ -228,6 +267,26 @@ run_cgview(struct run_ctx *c)
 		cg_view(P->have_cg ? &P->cg : &none, &c->p->o.lim, &c->p->cgview);
 }
 
+/* A --uid-map range lets the container's root give files of its layer to
+ * ids that are not yours (your subordinate uids): outside, you cannot
+ * remove those. Its user namespace, kept, lets a child of nsx be root
+ * there when the layer is removed (run_layer_remove). */
+static void
+run_layer_userns(const struct plan *p, pid_t pid)
+{
+	char path[64];
+	bool ranges = false;
+
+	for (int i = 0; i < p->maps.nuid; i++)
+		ranges |= p->maps.uidmap[i].count > 1;
+	for (int i = 0; i < p->maps.ngid; i++)
+		ranges |= p->maps.gidmap[i].count > 1;
+	if (!p->rootless || !p->layer.path[0] || !ranges)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	P->userns = open(path, O_RDONLY | O_CLOEXEC);
+}
+
 static int
 step_clone(struct run_ctx *c)
 {
@@ -267,6 +326,7 @@ step_clone(struct run_ctx *c)
 	c->sock = sv[0];
 	c->child = pid;
 	P->st.pid = pid;
+	run_layer_userns(c->p, pid);
 	/* for enter: who the PID is, against reuse (without it, enter refuses) */
 	live_ident(pid, &P->st);
 	return 0;
@@ -491,6 +551,31 @@ run_oom(const struct parent *pa, int status)
 			 "SIGKILL (exit 137): most likely the kernel killed it (OOM)", lim);
 }
 
+/* The layer on disk goes with the container (its processes are gone):
+ * first, where a range may have given files to other ids, from inside its
+ * user namespace, whose owner nsx is (setns gives it root there, and
+ * root's rights over the ids mapped there), then as nsx. */
+static void
+run_layer_remove(struct parent *pa)
+{
+	struct plan *p = pa->c.p;
+	pid_t pid;
+
+	if (pa->userns >= 0) {
+		if ((pid = fork()) == 0) {
+			if (setns(pa->userns, CLONE_NEWUSER) == 0)
+				tree_remove(p->layer.path);
+			_exit(0);
+		}
+		if (pid > 0)
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		close(pa->userns);
+		pa->userns = -1;
+	}
+	rootfs_layer_remove(&p->layer);
+}
+
 static void
 run_cleanup(struct parent *pa)
 {
@@ -498,6 +583,7 @@ run_cleanup(struct parent *pa)
 
 	if (pa->c.child > 0 && kill(pa->c.child, SIGKILL) == 0)
 		waitpid(pa->c.child, NULL, 0);
+	run_layer_remove(pa);
 	if (pa->have_cg)
 		cg_destroy(&pa->cg, &e);
 	if (pa->st.veth[0])
@@ -576,7 +662,7 @@ check_test_step(const char *var, const char **name, struct nsx_err *err)
 int
 container_run(struct plan *p, struct nsx_err *err)
 {
-	struct parent pa = { .c = { .p = p, .sock = -1, .rootfd = -1 } };
+	struct parent pa = { .c = { .p = p, .sock = -1, .rootfd = -1 }, .userns = -1 };
 	struct waiter w = { .sfd = -1, .ptm = -1, .sock_open = true, .stdin_open = true, .status = -1 };
 	struct sigaction oldchld;
 	sigset_t set, old;

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "sys/sys.h"
@@ -202,12 +203,56 @@ layer_overlay_attached(struct run_ctx *c, int upper)
 	return m;
 }
 
+/* Does the tmpfs keep user.* xattrs (Linux 6.6), where overlayfs in a user
+ * namespace keeps its marks? Without them a directory of the image cannot
+ * be removed (EIO) nor made opaque. Asked of the tmpfs itself, not of the
+ * kernel's version: a distribution may backport it. */
+static bool
+layer_tmpfs_xattrs(int upper)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/upper", upper);
+	if (setxattr(p, "user.nsx.probe", "1", 1, 0) < 0)
+		return false;
+	removexattr(p, "user.nsx.probe");
+	return true;
+}
+
+/* The layer nsx made on disk (rootfs_layer_make), taken only if it is
+ * still the directory nsx made: the fd nsx holds is of the host's mount
+ * namespace, which overlayfs refuses before Linux 6.15 (see below), so
+ * its path is opened again here, in the container's copy. */
+static int
+layer_overlay_disk(struct run_ctx *c)
+{
+	const struct rootfs_layer *l = &c->p->layer;
+	int fd = open(l->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), m, e;
+	struct stat a, b;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &a) < 0 || fstat(l->lock, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	m = layer_overlay_on(c, fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return m;
+}
+
 /* The rootfs read-only below, a tmpfs above for the container's changes.
  * The tmpfs is never attached anywhere where the kernel takes a detached
  * upper layer (Linux 6.15): it lives and dies with the overlay. Before,
  * overlayfs's clone_private_mount() refused a mount outside the caller's
  * mount namespace with EINVAL (kernel commit db04662e2f4f "fs: allow
- * detached mounts in clone_private_mount()"): there it is attached first. */
+ * detached mounts in clone_private_mount()"): there it is attached first.
+ * In a user namespace on a tmpfs without user.* xattrs (Linux < 6.6), the
+ * layer nsx made on disk instead; without one, the tmpfs all the same,
+ * and a note says what cannot work. */
 static int
 layer_overlay(struct run_ctx *c)
 {
@@ -216,6 +261,19 @@ layer_overlay(struct run_ctx *c)
 	if (upper < 0)
 		return -1;
 	if (mkdirat(upper, "upper", 0755) == 0 && mkdirat(upper, "work", 0755) == 0) {
+		if (c->p->userns && !layer_tmpfs_xattrs(upper)) {
+			char why[600];
+
+			if (c->p->layer.path[0] && (m = layer_overlay_disk(c)) >= 0) {
+				close(upper);
+				return m;
+			}
+			snprintf(why, sizeof(why), "the layer on disk %.400s was refused: %s", c->p->layer.path,
+				 strerror(errno));
+			run_child_note(c, "no directory of the image can be removed in this container (EIO): "
+				       "tmpfs keeps no user.* xattrs before Linux 6.6, and %s",
+				       c->p->layer.path[0] ? why : c->p->layer_why);
+		}
 		m = layer_overlay_on(c, upper);
 		if (m < 0 && errno == EINVAL)
 			m = layer_overlay_attached(c, upper);
@@ -374,6 +432,12 @@ step_layer(struct run_ctx *c)
 				       "container's / is read-only (as root it is not; --rootfs DIR --rw writes to DIR)");
 		else
 			run_child_note(c, "overlay refused (%s): the container's / is read-only", strerror(e));
+	}
+	/* layer_overlay took the layer on disk, or not: either way the
+	 * container keeps no fd of the host's cache */
+	if (c->p->layer.lock >= 0) {
+		close(c->p->layer.lock);
+		c->p->layer.lock = -1;
 	}
 	/* onto the rootfs directory itself: pivot_root wants a mount point */
 	if (sys_move_mount_fd(m, c->p->rootfd) < 0) {

@@ -47,6 +47,21 @@ rootfs $T/tree" "--image OCI layout: both layers are there"
 "$NSX" run --rw --rootfs "$T/tree" -- /bin/sh -c 'echo kept >/kept'
 is "$(cat "$T/tree/kept" 2>&1)" "kept" "--rw writes to the rootfs itself"
 
+# root with a user namespace: overlayfs there keeps its marks in user.*
+# xattrs, which tmpfs keeps from Linux 6.6 on; before, the layer is on
+# disk, in the cache (here on the VM's ext4 /var/tmp), owned by whom the
+# container's root is on the host
+D=$(mktemp -d /var/tmp/nsx-vm-ct.XXXXXX)
+chmod 755 "$D"
+on_exit "rm -rf '$D'"
+out=$(NSX_CACHE_DIR=$D/cache "$NSX" run --user -- /bin/sh -c 'rm -rf /etc && echo rm-ok' 2>&1)
+is "$out" "rm-ok" "as root with --user: a directory of the image can go, no note"
+out=$(NSX_CACHE_DIR=$D/cache "$NSX" run --uid-map 0:200000:65536 --gid-map 0:200000:65536 -- /bin/sh -c \
+	'echo w >/w && cat /w && stat -c %u:%g /w' 2>&1)
+is "$out" "w
+0:0" "... with --uid-map 0:200000:65536: the layer is writable (its root is 200000 on the host), no note"
+is "$(ls -A "$D/cache/layers" 2>&1)" "" "... and no layer is left in the cache"
+
 # ---- limits ----
 
 # seen from the host: the container's cgroup and its limit files (v2, or

@@ -2,7 +2,11 @@
 # VM matrix (tests/vm): nsx run as a normal user on this kernel. With a
 # subordinate ID range (--uid-map/--gid-map through newuidmap and
 # newgidmap): the maps, root inside, the writable layer (overlayfs in a user
-# namespace: Linux 5.11; before, / read-only with one line saying why). With
+# namespace: Linux 5.11; before, / read-only with one line saying why); its
+# upper layer on disk where tmpfs keeps no user.* xattrs (Linux < 6.6), so
+# that a directory of the image can be removed: private, gone after the
+# run (also what a subordinate uid owns in it), swept after nsx is killed;
+# with the cache on a tmpfs there, one line saying what fails. With
 # a cgroup subtree delegated as systemd does it (user@UID.service owned by
 # the user, the login's shell in app.slice/shell.scope): limits as the
 # user, nsx alone in its cgroup and nsx beside the shell (its cgroup
@@ -13,7 +17,9 @@
 
 need_root || { done_testing; exit; }
 command -v newuidmap >/dev/null || { skip "newuidmap is needed (uidmap)"; done_testing; exit; }
-T=$(mktemp -d /tmp/nsx-vm-rl.XXXXXX)
+# the user's home on a disk's file system (the VM's /var/tmp is ext4), as
+# on a classroom machine: its cache keeps user.* xattrs
+T=$(mktemp -d /var/tmp/nsx-vm-rl.XXXXXX)
 chmod 755 "$T"
 on_exit "rm -rf '$T'"
 test_user xv$$ "$T" || { done_testing; exit; }
@@ -42,15 +48,64 @@ if kernel_ge 5 11; then
 	is "$(echo "$out" | sed -n 1p)|$(cat "$T/err")" "w|" "the user's container can write in /, no note"
 	# tmpfs keeps user.* xattrs from Linux 6.6 on: before, overlayfs cannot
 	# mark a directory opaque (overlayfs: failed to set xattr on upper), and
-	# removing a directory of the image fails with EIO
-	kernel_ge 6 6 || TODO="tmpfs has no user.* xattrs before Linux 6.6: rmdir of an image directory fails (EIO)"
+	# removing a directory of the image would fail with EIO: the upper
+	# layer is on disk there
 	is "$(echo "$out" | sed -n '$p')" "rmdir-ok" "... and remove a directory of the image"
-	unset TODO
 else
 	like "$(cat "$T/err")" "^nsx: run: note: overlay refused in a user namespace \(Linux 5.11 allows it\): the container's / is read-only" \
 		"Linux < 5.11: / is read-only, with one line saying why"
 	is "$(wc -l <"$T/err")" 1 "... one line"
 	fallback "a read-only / (no overlayfs in a user namespace before Linux 5.11), said in one line"
+fi
+
+# ---- the layer on disk (Linux 5.11 to 6.5) ----
+
+L=$T/cache/nsx/layers
+layer() { ls -d "$L"/.tmp-* 2>/dev/null; }
+if kernel_ge 5 11; then
+	# a container that gives a subordinate uid a directory, then waits
+	as "$NSXB" run "${MAPS[@]}" -- /bin/sh -c 'echo w >/written && mkdir /sub && echo s >/sub/f &&
+		chown -R 500:500 /sub && chmod 700 /sub && echo started && sleep 3' >"$T/out" 2>"$T/err" &
+	run=$!
+	on_exit "kill -KILL $run"
+	WAIT_TENTHS=300 wait_cond grep -q started "$T/out"
+	d=$(layer)
+	if kernel_ge 6 6; then
+		is "$(ls -A "$d/upper" 2>&1)" "" "Linux 6.6+: tmpfs keeps user.* xattrs, the layer is a tmpfs (nothing on disk)"
+	else
+		is "$(cat "$d/upper/written" 2>&1)" "w" "Linux < 6.6: the container's layer is on disk, in the user's cache"
+		is "$(stat -c '%a %u' "$d" "$d/upper/sub" 2>&1 | paste -sd' ')" "700 $ID 700 $((BASE + 499))" \
+			"... private (0700, the user's); its files as the container made them (a subordinate uid's)"
+		fallback "the layer on disk in the user's cache (tmpfs keeps no user.* xattrs before Linux 6.6)"
+	fi
+	wait $run
+	is "$?:$(cat "$T/err")" "0:" "the run ends well, no note"
+	is "$(layer)" "" "... and its layer is gone, the subordinate uid's directory too"
+
+	# nsx killed: what it leaves, the next run sweeps (after 2 s: one that
+	# young may be a run's on its way to its lock)
+	as sh -c 'echo $$ >"$1"; exec env NSX_TEST_STOP_AT=clone "$2" run -- true' sh "$T/lost.pid" "$NSXB" 2>"$T/err" &
+	WAIT_TENTHS=300 wait_cond grep -q "stopped before step 'clone'" "$T/err"
+	d=$(layer)
+	like "$d" "^$L/\.tmp-" "a run stopped before its clone has its layer on disk ($d)"
+	kill -KILL "$(cat "$T/lost.pid")"
+	wait
+	sleep 2.1
+	as "$NSXB" run -- true
+	is "$(ls -d "$d" 2>/dev/null)" "" "nsx killed: the next run sweeps its layer"
+
+	# the cache on a tmpfs too (/tmp): nothing keeps the marks before 6.6
+	TC=$(mktemp -d /tmp/nsx-vm-rlc.XXXXXX)
+	on_exit "rm -rf '$TC'"
+	chown "$U" "$TC"
+	out=$(as env XDG_CACHE_HOME="$TC" "$NSXB" run -- /bin/sh -c 'rm -rf /etc 2>&1; echo rc=$?' 2>"$T/err")
+	if kernel_ge 6 6; then
+		is "$out|$(cat "$T/err")" "rc=0|" "Linux 6.6+: with the cache on a tmpfs, a directory of the image can go"
+	else
+		like "$(cat "$T/err")" "^nsx: run: note: no directory of the image can be removed in this container \(EIO\): tmpfs keeps no user.\* xattrs before Linux 6.6, and $TC/nsx does not keep user.\* xattrs \(Operation not supported\)$" \
+			"Linux < 6.6, the cache on a tmpfs: one line says what fails and why"
+		like "$(echo "$out" | paste -sd' ')" "Input/output error.* rc=1$" "... as it does (EIO)"
+	fi
 fi
 
 # ---- a delegated cgroup subtree ----
