@@ -406,6 +406,22 @@ struct waiter {
 	int exit_code;		/* from a MSG_ERROR, 0 if none */
 };
 
+/* A step in the container's user namespace refused (m, from the child,
+ * "STEP: WHY"): where the sysctls explain it (a user namespace without
+ * capabilities: AppArmor), read here, outside it, their cause stands in
+ * for the child's WHY, which guessed from the error alone. */
+static void
+run_explain(struct run_ctx *c, const struct run_msg *m)
+{
+	char what[sizeof(m->text)];
+	char *sep;
+
+	snprintf(what, sizeof(what), "%s", m->text);
+	if ((sep = strstr(what, ": ")))
+		*sep = '\0';
+	userns_explain_err(&c->err, what, USERNS_USE, c->p->flags, !c->p->rootless);
+}
+
 static void
 wait_msg(struct run_ctx *c, struct waiter *w)
 {
@@ -427,7 +443,7 @@ wait_msg(struct run_ctx *c, struct waiter *w)
 		/* a step in the container's user namespace refused: one without
 		 * capabilities (AppArmor) says so; read here, outside it */
 		if (c->p->userns && m.step > ST_GO)
-			userns_explain_err(&c->err, m.text, USERNS_USE, c->p->flags, !c->p->rootless);
+			run_explain(c, &m);
 		w->exit_code = m.status;
 	} else if (m.type == MSG_NOTE)
 		nsx_warn("run", "note: %s", m.text);

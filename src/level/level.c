@@ -89,12 +89,6 @@ child_fail(int fd, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m.text, sizeof(m.text), fmt, ap);
 	va_end(ap);
-	if (made_flags & CLONE_NEWUSER) {
-		struct nsx_err e = { .errnum = errnum };
-
-		if (userns_explain_err(&e, m.text, USERNS_USE, made_flags, outer_priv))
-			snprintf(m.text, sizeof(m.text), "%s", e.msg);
-	}
 	if (fd < 0) {
 		/* level_exec: this process was to become CMD; it says why not */
 		nsx_warn(direct_who, "%s", m.text);
@@ -103,6 +97,26 @@ child_fail(int fd, int errnum, const char *fmt, ...)
 	if (write(fd, &m, sizeof(m)) < 0)
 		_exit(125);
 	_exit(125);
+}
+
+/* A step that needs the level's capabilities in its new user namespace
+ * failed (errno): "WHAT: CAUSE: FIX" where the sysctls say why (a user
+ * namespace without capabilities: AppArmor), else "WHAT: ERROR" and hint. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+child_fail_cap(int fd, const char *hint, const char *fmt, ...)
+{
+	struct nsx_err e = { .errnum = errno };
+	char what[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!(made_flags & CLONE_NEWUSER) ||
+	    !userns_explain_err(&e, what, USERNS_USE, made_flags, outer_priv))
+		snprintf(e.msg, sizeof(e.msg), "%s: %s%s", what, strerror(e.errnum),
+			 e.errnum == EPERM && (made_flags & CLONE_NEWUSER) ? hint : "");
+	child_fail(fd, e.errnum, "%s", e.msg);
 }
 
 static int
@@ -450,7 +464,8 @@ first_step(const struct level_req *r, struct nsx_err *err)
 	}
 	if (unshare(r->flags) < 0) {
 		nsx_error(err, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
-		userns_explain_err(err, "unshare", USERNS_MAKE, r->flags, outer_priv);
+		userns_explain_err(err, r->flags & CLONE_NEWUSER ? "cannot create a user namespace" :
+				   "cannot create the namespaces", USERNS_MAKE, r->flags, outer_priv);
 		return -1;
 	}
 	made_flags = r->flags;
@@ -482,14 +497,14 @@ child_setup(const struct level_req *r, int sock)
 		snprintf(text, sizeof(text), "monotonic %lld 0\nboottime %lld 0\n",
 			 r->monotonic, r->boottime);
 		if ((r->monotonic || r->boottime) && write_file("/proc/self/timens_offsets", text) < 0)
-			child_fail(sock, errno, "cannot set the time offsets: %s", strerror(errno));
+			child_fail_cap(sock, "", "cannot set the time offsets");
 	}
 	/* before any mount: our mounts must not propagate back to the host */
 	if ((r->flags & CLONE_NEWNS) && r->propagation &&
 	    mount("none", "/", NULL, MS_REC | r->propagation, NULL) < 0)
-		child_fail(sock, errno, "cannot change the propagation of /: %s", strerror(errno));
+		child_fail_cap(sock, "", "cannot change the propagation of /");
 	if (r->hostname && sethostname(r->hostname, strlen(r->hostname)) < 0)
-		child_fail(sock, errno, "cannot set the hostname '%s': %s", r->hostname, strerror(errno));
+		child_fail_cap(sock, "", "cannot set the hostname '%s'", r->hostname);
 }
 
 /* After the fork into a new pid namespace (or time namespace), in the
@@ -508,7 +523,7 @@ child_finish(const struct level_req *r, int sock)
 		child_fail(sock, errno, "cannot take the target's working directory: %s", strerror(errno));
 	if (r->root) {
 		if (chroot(r->root) < 0)
-			child_fail(sock, errno, "--root %s: %s", r->root, strerror(errno));
+			child_fail_cap(sock, "", "--root %s", r->root);
 		if (chdir("/") < 0)
 			child_fail(sock, errno, "--root %s: cannot enter it: %s", r->root, strerror(errno));
 	}
@@ -520,7 +535,8 @@ child_finish(const struct level_req *r, int sock)
 	if (r->mount_proc) {
 		/* a proc of the new pid namespace: ps and /proc show only it */
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-			child_fail(sock, errno, "cannot mount /proc: %s", strerror(errno));
+			child_fail_cap(sock, " (in a user namespace, only where no part of the /proc "
+				       "above is hidden by a mount, as in a container)", "cannot mount /proc");
 	}
 }
 
