@@ -449,8 +449,10 @@ errname(int e)
 static const struct { int major, minor; const char *what; } kernel_features[] = {
 	{ 4, 11, "nsfs ioctls" },
 	{ 5, 3, "pidfd_open" },
+	{ 5, 6, "openat2" },
 	{ 5, 6, "time namespaces" },
 	{ 5, 8, "setns with a pidfd" },
+	{ 5, 9, "close_range" },
 };
 
 static bool
@@ -462,7 +464,7 @@ kernel_has(const struct doctor_facts *f, int major, int minor)
 static void
 chk_kernel(const struct doctor_facts *f, int arg, struct doctor_item *it)
 {
-	char have[128] = "", lack[128] = "";
+	char have[256] = "", lack[256] = "";
 
 	for (size_t i = 0; i < ARRAY_SIZE(kernel_features); i++) {
 		bool ok = kernel_has(f, kernel_features[i].major, kernel_features[i].minor);
@@ -483,7 +485,7 @@ chk_kernel(const struct doctor_facts *f, int arg, struct doctor_item *it)
 	}
 	/* without the nsfs ioctls `ls` cannot link namespaces at all */
 	item_set(it, kernel_has(f, 4, 11) ? DOC_WARN : DOC_FAIL, "kernel %s: %s", f->release, lack);
-	item_fix(it, "a 5.8 or newer kernel");
+	item_fix(it, "a 5.10 or newer kernel (the oldest nsx is tested on)");
 }
 
 /* Where a namespace type comes from when the kernel lacks it. */

@@ -133,6 +133,8 @@ t_old_kernels(void)
 	is_int(item("kernel 5.4.0")->status, DOC_WARN, "5.4: warn");
 	has(item("kernel 5.4.0")->what, "no time namespaces (5.6)");
 	has(item("kernel 5.4.0")->what, "no setns with a pidfd (5.8)");
+	has(item("kernel 5.4.0")->what, "no close_range (5.9)");
+	has(item("kernel 5.4.0")->fix, "5.10 or newer");
 	is_int(item("ns time:")->status, DOC_FAIL, "no time namespace on 5.4: FAIL");
 	has(item("ns time:")->fix, "5.6 or newer kernel");
 	lines_ok("5.4");
