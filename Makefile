@@ -8,6 +8,7 @@
 #   make scale    nsx ls at 2500..20000 processes: time, memory; fails unless linear
 #   make test-vm  the VM matrix: a targeted suite on Debian's 6.1, 5.10 and 6.12
 #                 kernels under qemu (no KVM), pure cgroup v2 (as root)
+#   make vm-readme  README's "Where it runs" table from the last test-vm's results
 #   make install  PREFIX=/usr/local DESTDIR=   (binary, man page, bash completion, lessons)
 #   make uninstall PREFIX=/usr/local DESTDIR=  (removes exactly those)
 
@@ -63,7 +64,7 @@ FUZZ_NAMES := $(filter-out replay,$(patsubst tests/fuzz/%.c,%,$(wildcard tests/f
 FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz-%.t)
 UNIT_BINS += $(FUZZ_REPLAYS)
 
-.PHONY: all deps run test check asan test-vm fuzz fuzz-build bench scale screenshots install install-only uninstall clean
+.PHONY: all deps run test check asan test-vm vm-readme fuzz fuzz-build bench scale screenshots install install-only uninstall clean
 
 all: nsx $(BUILD)/nsx
 
@@ -194,6 +195,9 @@ test-vm: all
 	@test "$$(id -u)" = 0 || { echo "nsx: make test-vm runs as root (the VM reads this machine's / as qemu can)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory deps DEPS="qemu-system-x86 busybox-static uidmap python3"
 	NSX=$(CURDIR)/$(BUILD)/nsx NSX_VM_CACHE="$${NSX_VM_CACHE:-$(CURDIR)/$(BUILD)/vm}" tests/vm/matrix
+
+vm-readme:
+	tests/vm/readme "$${NSX_VM_CACHE:-$(CURDIR)/$(BUILD)/vm}/matrix.md" README.md
 
 bench: all
 	bench/ls.sh
