@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sys/sys.h"
 #include "util/testhook.h"
 
 static const struct {
@@ -49,6 +50,27 @@ sysctl_read(int dir, const char *file)
 	return errno || end == buf || v < 0 ? -1 : v;
 }
 
+/* Is the AppArmor label in file (under dir, or absolute) one whose new
+ * user namespaces get no capabilities? "unconfined" (the restriction's
+ * target) or "unprivileged_userns" (the profile it moves them into), each
+ * maybe followed by " (enforce)"; a missing file: no AppArmor here. */
+static bool
+aa_restricted(int dir, const char *file)
+{
+	char buf[128];
+	int fd = file[0] == '/' ? open(file, O_RDONLY | O_CLOEXEC) :
+		 dir >= 0 ? openat(dir, file, O_RDONLY | O_CLOEXEC) : -1;
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, " \n")] = '\0';
+	return strcmp(buf, "unconfined") == 0 || strcmp(buf, "unprivileged_userns") == 0;
+}
+
 void
 userns_sys_read(const char *dir, struct userns_sys *s)
 {
@@ -59,6 +81,9 @@ userns_sys_read(const char *dir, struct userns_sys *s)
 	fd = open(dir ? dir : "/proc/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (int i = 0; i < USERNS_NSYSCTL; i++)
 		s->v[i] = sysctl_read(fd, sysctls[i].file);
+	s->init_userns = dir ? true : sys_in_init_userns() == 1;
+	s->aa_restricted = aa_restricted(dir ? fd : -1, dir ? "apparmor-label" :
+					 "/proc/self/attr/apparmor/current");
 	for (int t = 0; t < NSX_NTYPES; t++) {
 		char file[64];
 
@@ -109,6 +134,17 @@ why_limit(const struct userns_sys *s, int flags, bool privileged, struct userns_
 	}
 	if (maxns(s, first) < 0)
 		return false;
+	/* in a user namespace of its own the files say INT_MAX, while the
+	 * limits of every user namespace above still count, and so does the
+	 * nesting limit (32): which one is reached cannot be told from here */
+	if (!s->init_userns || maxns(s, first) >= INT_MAX) {
+		snprintf(w->cause, sizeof(w->cause), "a limit of %s namespaces is reached (user.max_%s_"
+			 "namespaces of an enclosing user namespace, or 32 nested user namespaces)",
+			 nstype_table[first].name, nstype_table[first].name);
+		snprintf(w->fix, sizeof(w->fix), "end some (levels, containers, sandboxes hold them), or "
+			 "leave a level");
+		return true;
+	}
 	/* counted per user (ucounts), in this user namespace and every one
 	 * above it: a browser's sandboxes and each level hold one */
 	snprintf(w->cause, sizeof(w->cause), "the limit of %s namespaces per user is reached "
@@ -151,7 +187,9 @@ userns_explain(const struct userns_sys *s, enum userns_step step, int flags, int
 			 sysctls[USERNS_CLONE].name);
 		return true;
 	}
-	if (s->v[USERNS_APPARMOR] > 0) {
+	/* only where AppArmor applies it to this process: under a profile of
+	 * its own (the one the fix asks for), an EPERM has another cause */
+	if (s->v[USERNS_APPARMOR] > 0 && s->aa_restricted) {
 		why_apparmor(w);
 		return true;
 	}

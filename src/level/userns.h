@@ -26,12 +26,22 @@ struct userns_sys {
 	long v[USERNS_NSYSCTL];		/* -1: the file is absent */
 	long maxns[NSX_NTYPES];		/* user.max_TYPE_namespaces, -1 absent (for
 					 * user: v[USERNS_MAX] is the one asked) */
+	bool init_userns;		/* read in the initial user namespace: its
+					 * limits are the ones that count */
+	bool aa_restricted;		/* this process's AppArmor label is one the
+					 * restriction applies to: "unconfined", or
+					 * "unprivileged_userns" (where it has put a
+					 * new user namespace); false without
+					 * AppArmor or under a profile of its own */
 };
 
 /* The sysctls as files under dir (a /proc/sys tree: "kernel/...",
  * "user/..."); dir NULL: /proc/sys, or NSX_TEST_SYSCTL_DIR in a test
  * build. Read in the user namespace they are to explain: a new user
- * namespace starts with no limits of its own (its parents' still count). */
+ * namespace starts with no limits of its own (its parents' still count).
+ * The AppArmor label comes from /proc/self/attr/apparmor/current, or from
+ * the file "apparmor-label" in a dir given (a fixture); a fixture counts
+ * as the initial user namespace. */
 void userns_sys_read(const char *dir, struct userns_sys *s);
 
 /* "kernel.unprivileged_userns_clone" ... */

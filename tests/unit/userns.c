@@ -37,6 +37,10 @@ t_read(void)
 	is_int(s.v[USERNS_CLONE], 1, "ubuntu: unprivileged_userns_clone read");
 	is_int(s.v[USERNS_MAX], 15063, "ubuntu: max_user_namespaces read");
 	is_int(s.maxns[NSX_MNT], -1, "an absent file reads -1");
+	ok(s.aa_restricted, "ubuntu: the label 'unconfined' is the restriction's");
+	ok(s.init_userns, "a fixture is read as the initial user namespace's");
+	load("sysctl-debian-off", &s);
+	ok(!s.aa_restricted, "no label (no AppArmor): not restricted");
 	load("no-such-tree", &s);
 	is_int(s.v[USERNS_MAX], -1, "no tree at all: every value -1");
 	is_str(userns_sysctl_name(USERNS_APPARMOR), "kernel.apparmor_restrict_unprivileged_userns",
@@ -65,6 +69,12 @@ t_apparmor(void)
 	   "ubuntu: without a user namespace, AppArmor's switch explains nothing");
 	ok(userns_explain(&s, USERNS_MAKE, CLONE_NEWUSER, EPERM, false, &w),
 	   "ubuntu: a profile that refuses the namespace itself: the same line");
+
+	/* the profile the fix asks for is in place: the switch stays 1, the
+	 * EPERM has another cause (e.g. a /proc with parts mounted over) */
+	s.aa_restricted = false;
+	ok(!userns_explain(&s, USERNS_USE, CLONE_NEWUSER, EPERM, false, &w),
+	   "ubuntu, nsx under a profile of its own: an EPERM is not blamed on AppArmor");
 
 	load("sysctl-debian-off", &s);
 	ok(!userns_explain(&s, USERNS_USE, CLONE_NEWUSER, EPERM, false, &w),
@@ -135,6 +145,19 @@ t_limits(void)
 	       "... the uts limit");
 	ok(!userns_explain(&s, USERNS_MAKE, CLONE_NEWIPC, ENOSPC, true, &w),
 	   "a limit that cannot be read explains nothing");
+
+	/* in a user namespace of its own: the files say INT_MAX, the limits
+	 * above (and the nesting limit) are what is reached */
+	load("sysctl-debian-off", &s);
+	s.init_userns = false;
+	ok(userns_explain(&s, USERNS_MAKE, CLONE_NEWUSER, ENOSPC, false, &w), "nested: ENOSPC explained");
+	is_str(w.cause, "a limit of user namespaces is reached (user.max_user_namespaces of an enclosing "
+	       "user namespace, or 32 nested user namespaces)", "... without naming a value it cannot know");
+	ok(strstr(w.fix, "sysctl") == NULL, "... and no sysctl to raise: %s", w.fix);
+	s.init_userns = true;
+	s.v[USERNS_MAX] = 2147483647;
+	ok(userns_explain(&s, USERNS_MAKE, CLONE_NEWUSER, ENOSPC, false, &w) && strstr(w.fix, "sysctl") == NULL,
+	   "a limit of INT_MAX: no value above it suggested");
 }
 
 static void
