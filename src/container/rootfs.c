@@ -853,7 +853,10 @@ rootfs_layer_make(uid_t uid, gid_t gid, struct rootfs_layer *l, struct nsx_err *
 	 * directories' marks in user.* xattrs (userxattr) */
 	if (fsetxattr(l->lock, LAYER_XATTR, "1", 1, 0) < 0) {
 		e = errno;
-		nsx_error(err, e, "%s does not keep user.* xattrs (%s)", cache, strerror(e));
+		if (e == ENOTSUP)
+			nsx_error(err, e, "%s does not keep user.* xattrs (%s)", cache, strerror(e));
+		else
+			nsx_error(err, e, "cannot make the layer in %s: %s", l->path, strerror(e));
 	} else if (fremovexattr(l->lock, LAYER_XATTR) < 0 || layer_subdirs(l->lock, uid, gid) < 0) {
 		e = errno;
 		nsx_error(err, e, "cannot make the layer in %s: %s", l->path, strerror(e));

@@ -575,8 +575,11 @@ static void
 run_layer_remove(struct parent *pa)
 {
 	struct plan *p = pa->c.p;
+	char path[sizeof(p->layer.path)];
+	struct stat st;
 	pid_t pid;
 
+	snprintf(path, sizeof(path), "%s", p->layer.path);
 	if (pa->userns >= 0) {
 		if ((pid = fork()) == 0) {
 			if (setns(pa->userns, CLONE_NEWUSER) == 0)
@@ -590,6 +593,10 @@ run_layer_remove(struct parent *pa)
 		pa->userns = -1;
 	}
 	rootfs_layer_remove(&p->layer);
+	if (path[0] && lstat(path, &st) == 0)
+		nsx_warn("run", "note: the container's layer %s could not be removed whole (files of "
+			 "subordinate ids in it?): remove it from a user namespace with the same maps, e.g. "
+			 "nsx unshare --map-users ... user -- rm -rf DIR", path);
 }
 
 static void

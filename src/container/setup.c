@@ -257,26 +257,30 @@ static int
 layer_overlay(struct run_ctx *c)
 {
 	int upper = layer_tmpfs(), m = -1, e;
+	char why[600] = "";
 
 	if (upper < 0)
 		return -1;
 	if (mkdirat(upper, "upper", 0755) == 0 && mkdirat(upper, "work", 0755) == 0) {
 		if (c->p->userns && !layer_tmpfs_xattrs(upper)) {
-			char why[600];
-
 			if (c->p->layer.path[0] && (m = layer_overlay_disk(c)) >= 0) {
 				close(upper);
 				return m;
 			}
-			snprintf(why, sizeof(why), "the layer on disk %.400s was refused: %s", c->p->layer.path,
-				 strerror(errno));
-			run_child_note(c, "no directory of the image can be removed in this container (EIO): "
-				       "tmpfs keeps no user.* xattrs before Linux 6.6, and %s",
-				       c->p->layer.path[0] ? why : c->p->layer_why);
+			if (c->p->layer.path[0])
+				snprintf(why, sizeof(why), "the layer on disk %.400s was refused: %s",
+					 c->p->layer.path, strerror(errno));
+			else
+				snprintf(why, sizeof(why), "%s", c->p->layer_why);
 		}
 		m = layer_overlay_on(c, upper);
 		if (m < 0 && errno == EINVAL)
 			m = layer_overlay_attached(c, upper);
+		/* said only when the tmpfs took: where overlayfs refuses a user
+		 * namespace altogether (Linux < 5.11) the caller says that */
+		if (m >= 0 && why[0])
+			run_child_note(c, "no directory of the image can be removed in this container (EIO): "
+				       "tmpfs keeps no user.* xattrs before Linux 6.6, and %s", why);
 	}
 	e = errno;
 	close(upper);
