@@ -40,6 +40,10 @@ says() {
 	is "$rc|$(cat "$T/err")" "$st|$line" "$what"
 }
 
+# before Linux 5.11 a rootless container's / is read-only, said in a note
+# (tests/vm/rootless-run.t): not what this file is about
+RO_NOTE="^nsx: run: note: overlay refused in a user namespace (Linux 5.11 allows it)"
+
 # qr TEXT: TEXT as a regular expression that matches it alone
 qr() { printf '%s' "$1" | sed 's/[][\.*^$()+?{}|]/\\&/g'; }
 
@@ -64,7 +68,7 @@ if [ -f /proc/sys/kernel/unprivileged_userns_clone ]; then
 	like "$(doc '^[a-zA-Z]+ +unprivileged user namespaces')" \
 		"^FAIL +unprivileged user namespaces \(uid $ID\): unshare\(CLONE_NEWUSER\) fails: EPERM \(fix: $(qr "$fix")\)$" \
 		"... and its user namespace line"
-	is "$("$NSX" run -- echo root 2>&1)" "root" "... root is not restricted"
+	is "$("$NSX" run --user -- echo root 2>/dev/null)" "root" "... root is not restricted (run --user)"
 	echo 1 >/proc/sys/kernel/unprivileged_userns_clone
 else
 	skip "this kernel has no kernel.unprivileged_userns_clone (Debian's patch)"
@@ -98,7 +102,7 @@ fix="end some (levels, containers, sandboxes hold them), or ask root to raise it
 says "max_user_namespaces reached (1, held by another process of the user's): unshare says so" 1 \
 	"nsx: unshare: cannot create a user namespace: $why: $fix" "$NSXB" unshare uts -- true
 says "... run too" 125 "nsx: run: cannot create a user namespace: $why: $fix" "$NSXB" run -- true
-is "$("$NSX" run -- echo root 2>&1)" "root" "... root's own count is not the user's"
+is "$("$NSX" run --user -- echo root 2>/dev/null)" "root" "... root's own count is not the user's (run --user)"
 kill -KILL "$(cat "$T/holder.pid")"
 wait
 echo 15000 >/proc/sys/user/max_user_namespaces
@@ -115,7 +119,7 @@ nouidmap() {
 	unshare -m sh -c 'mount -t overlay -o "lowerdir=/usr/bin,upperdir=$1/up,workdir=$1/work" wo /usr/bin &&
 		shift && exec "$@"' sh "$T/wo" "${AS[@]}" env HOME="$T" XDG_RUNTIME_DIR= sh -c 'cd "$0" && exec "$@"' "$T" "$@"
 }
-ok "$(nouidmap sh -c 'command -v newuidmap newgidmap' | wc -l)" "newuidmap and newgidmap hidden (for the user, in a mount namespace)"
+is "$(nouidmap sh -c 'echo mounted; command -v newuidmap newgidmap')" "mounted" "newuidmap and newgidmap hidden (for the user, in a mount namespace)"
 fix="ask root to install the uidmap package (apt-get install uidmap; Fedora: shadow-utils), or map only yourself"
 nouidmap "$NSXB" run --uid-map "0:$ID:1" --uid-map "1:$BASE:65536" --gid-map "0:$GID:1" -- true >"$T/out" 2>"$T/err"
 is "$?|$(cat "$T/err")" "125|nsx: run: --uid-map 1:$BASE:65536 needs newuidmap, which is not installed here: $fix" \
@@ -130,7 +134,7 @@ is "$?|$(cat "$T/err")" "125|nsx: run: --gid-map 1:$BASE:65536 needs newgidmap, 
 is "$(nouidmap "$NSXB" doctor | grep -E '^[a-z]+ +newuidmap')" \
 	"warn  newuidmap: not found (needed for maps of more than one ID) (fix: ask root to install the uidmap package (apt-get install uidmap; Fedora: shadow-utils))" \
 	"... doctor: warn, the same fix"
-is "$(nouidmap "$NSXB" run -- echo one-id 2>&1)" "one-id" "... a map of your own id alone needs no tool"
+is "$(nouidmap "$NSXB" run -- echo one-id 2>&1 | grep -v "$RO_NOTE")" "one-id" "... a map of your own id alone needs no tool"
 
 # ---- AppArmor's restriction: the line's way through unshare and run ----
 
@@ -150,7 +154,7 @@ is "$?|$out" "1|nsx: unshare: cannot mount /proc: $why: $fix" \
 out=$(hidden "$NSXB" unshare pid --mount-proc -- true 2>&1)
 like "$?|$out" "^1\|nsx: unshare: cannot mount /proc: Operation not permitted \(in a user namespace, only where no part of the /proc above is hidden by a mount" \
 	"... without the sysctl: what refused it, with why"
-out=$(hidden env NSX_TEST_SYSCTL_DIR="$NSX_TOP/tests/fixtures/sysctl-ubuntu" "$NSXB" run -- true 2>&1)
+out=$(hidden env NSX_TEST_SYSCTL_DIR="$NSX_TOP/tests/fixtures/sysctl-ubuntu" "$NSXB" run -- true 2>&1 | grep -v "$RO_NOTE"; exit "${PIPESTATUS[0]}")
 is "$?|$out" "125|nsx: run: mount proc on /proc: $why: $fix" "... run says the same"
 is "$(hidden env NSX_TEST_SYSCTL_DIR="$NSX_TOP/tests/fixtures/sysctl-ubuntu" "$NSXB" doctor |
 	grep -E '^[a-zA-Z]+ +kernel.apparmor')" \
