@@ -59,9 +59,10 @@ NFILES=$(find "$ROOTFS" | wc -l)
 "$NSX" run --name ctl-$TAG --memory 64m -- sleep 9$$ &
 ctl=$!
 on_exit "kill -9 $ctl"
-WAIT_TENTHS=50 wait_cond sh -c "'$NSX' ps | grep -q ctl-$TAG"
-ok $([ -n "$(held_locks "$TMPD")" ] && [ -n "$(leftovers ctl-$TAG)" ] && [ -n "$(procs "9$$")" ]; echo $?) \
-	"control: a running container holds a lock, has a record and cgroup, and its process is found"
+# (listed by ps before its command has become sleep: all three are waited for)
+ctl_seen() { [ -n "$(held_locks "$TMPD")" ] && [ -n "$(leftovers ctl-$TAG)" ] && [ -n "$(procs "9$$")" ]; }
+WAIT_TENTHS=100 wait_cond ctl_seen
+ok $? "control: a running container holds a lock, has a record and cgroup, and its process is found"
 kill -TERM $ctl
 wait $ctl
 is "$(held_locks "$TMPD")|$(leftovers ctl-$TAG)|$(procs "9$$")" "||" "control: ... all gone when it ends"

@@ -195,8 +195,14 @@ t_ubuntu_apparmor(void)
 	healthy(&f);
 	f.sys.v[USERNS_CLONE] = 1;
 	f.sys.v[USERNS_APPARMOR] = 1;
+	f.sys.aa_restricted = false;	/* nsx under a profile of its own */
 	f.userns.step = STEP_UIDMAP;	/* unshare works, the map write does not */
 	f.userns.err = EPERM;
+	eval(&f);
+	ok(strstr(item("unprivileged user namespaces")->fix, "AppArmor") == NULL,
+	   "under a profile of nsx's own, the EPERM is not blamed on AppArmor: %s",
+	   item("unprivileged user namespaces")->fix);
+	f.sys.aa_restricted = true;	/* unconfined: the restriction applies */
 	eval(&f);
 	is_int(item("unprivileged user namespaces (uid 1000): writing /proc/self/uid_map fails: EPERM")->status,
 	       DOC_FAIL, "Ubuntu 23.10+: the uid_map step fails");
