@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -25,6 +26,9 @@
  * everyone's, and a student who made /dev/shm/nsx-run first would shut
  * root out of its own records. */
 #define STATE_ROOT_DIR "/run/nsx"
+/* seconds: a claim's temporary record lives between its open and its
+ * lock for microseconds; older and unlocked, its run was killed there */
+#define STATE_TMP_GRACE 10
 
 /* The records' directory: NSX_STATE_DIR, root's (above), else
  * $XDG_RUNTIME_DIR/nsx or /tmp/nsx-UID. UID is the host uid: every
@@ -178,6 +182,15 @@ state_open(const char *path, bool *alive)
 	}
 	*alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	return fd;
+}
+
+/* Is the file (a claim's temporary record) older than a claim takes? */
+static bool
+state_old(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && time(NULL) - st.st_mtime > STATE_TMP_GRACE;
 }
 
 /* path, a dead run's record open as fd: remove what it names, then the
@@ -340,8 +353,9 @@ state_list(struct ctr_state **out, int *n, struct nsx_err *err)
 		if ((fd = state_open(path, &alive)) < 0)
 			continue;
 		if (d->d_name[0] == '.') {
-			/* a claim's temporary record, left by a run killed in it */
-			if (!alive)
+			/* a claim's temporary record, left by a run killed in it;
+			 * a young one may be a claim between its open and its lock */
+			if (!alive && state_old(fd))
 				unlink(path);
 		} else if (!alive)
 			state_reap_fd(path, fd);

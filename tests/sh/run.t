@@ -209,6 +209,28 @@ ps_out=$("$NSX" ps)
 ok $(printf '%s' "$ps_out" | grep -q "busy-$TAG"; echo $((!$?))) "ps no longer lists it"
 fails "no container named 'busy-$TAG'|not a PID" enter busy-$TAG -- true
 
+# a claim's temporary record: unlocked while young (between its open and
+# its lock) ps leaves it; an old one is a killed run's, and goes
+mkdir -p "$NSX_STATE_DIR"
+echo "name=young-$TAG" >"$NSX_STATE_DIR/.young-$TAG.1"
+echo "name=old-$TAG" >"$NSX_STATE_DIR/.old-$TAG.1"
+touch -d '1 minute ago' "$NSX_STATE_DIR/.old-$TAG.1"
+"$NSX" ps >/dev/null
+is "$(ls -A "$NSX_STATE_DIR" | grep -E "^\.(young|old)-$TAG" | paste -sd' ')" ".young-$TAG.1" \
+	"ps removes a killed claim's old temporary record, not a young one (a claim under way)"
+rm -f "$NSX_STATE_DIR/.young-$TAG.1"
+# and so runs started while ps is polled record themselves every time
+( while :; do "$NSX" ps >/dev/null 2>&1; done ) &
+poll=$!
+on_exit "kill $poll 2>/dev/null"
+bad=0
+for i in 1 2 3 4 5 6 7 8; do
+	"$NSX" run --name race$i-$TAG -- true 2>"$TMPD/race.err" || { bad=$i; break; }
+done
+kill $poll
+wait $poll 2>/dev/null
+is "$bad|$(cat "$TMPD/race.err")" "0|" "8 runs while ps runs in a loop: each records itself (no 'cannot record')"
+
 # orphans are reaped by init: no zombie while the command runs on
 is "$("$NSX" run -- /bin/sh -c '(sleep 0.2 &); sleep 0.6; grep -l "^State:.*Z" /proc/[0-9]*/status | wc -l')" "0" \
 	"an orphan that exits is reaped (no zombie)"
