@@ -23,7 +23,9 @@ SOCK=nsxvw$$
 unshare --uts --net sh -c 'hostname viewtest; exec sleep 600' </dev/null >/dev/null 2>&1 &
 SLEEP=$!
 on_exit kill "$SLEEP"
-wait_cond test "$(readlink /proc/$SLEEP/ns/uts)" != "$(readlink /proc/self/ns/uts)"
+# (a function: wait_cond runs it again each time, a $(...) would be read once)
+sleep_unshared() { [ "$(readlink /proc/$SLEEP/ns/uts)" != "$(readlink /proc/self/ns/uts)" ]; }
+WAIT_TENTHS=100 wait_cond sleep_unshared
 UTS=$(readlink /proc/$SLEEP/ns/uts | tr -dc 0-9)
 
 ENV="env HOME=$TMP XDG_STATE_HOME=$TMP/state INPUTRC=/dev/null TERM=screen"
@@ -54,7 +56,10 @@ like "$(selected)" "^uts +$UTS " "the selection is still on the test's uts names
 unshare --uts --ipc sleep 600 </dev/null >/dev/null 2>&1 &
 OTHER=$!
 on_exit kill "$OTHER"
-OTHER_UTS=$(wait_cond test -e /proc/$OTHER/ns/uts; readlink /proc/$OTHER/ns/uts | tr -dc 0-9)
+# (its uts link exists from the fork on: the host's until unshare(1) has run)
+other_unshared() { [ "$(readlink /proc/$OTHER/ns/uts)" != "$(readlink /proc/self/ns/uts)" ]; }
+WAIT_TENTHS=100 wait_cond other_unshared
+OTHER_UTS=$(readlink /proc/$OTHER/ns/uts | tr -dc 0-9)
 # (the machine may have many: the new one is looked for with a filter after)
 sleep 1
 like "$(selected)" "^uts +$UTS " "when other namespaces appear the selection stays on the same one (by inode, not row)"
