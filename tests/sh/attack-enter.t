@@ -337,7 +337,9 @@ if test_user "xf$$" "$H"; then
 	mkdir -m 700 "$H/run"
 	spawn "${AS[@]}" unshare -Ur --uts sleep 1000
 	SS=$SPAWNED
-	wait_cond test "$(readlink /proc/$SS/ns/uts)" != "$(readlink /proc/self/ns/uts)"
+	# (functions: wait_cond runs them again each time, a $(...) is read once)
+	ss_unshared() { [ "$(readlink /proc/$SS/ns/uts)" != "$(readlink /proc/self/ns/uts)" ]; }
+	wait_cond ss_unshared
 	start=$(sed 's/.*) //' /proc/"$SS"/stat | awk '{ print $20 }')
 	record() {	# NAME START
 		printf 'name=%s\nnsx_pid=1\npid=%s\npid_start=%s\npidns=%s\ntimens=%s\ncaps=ffffffffff\nnnp=0\nseccomp=0\n' \
@@ -380,7 +382,8 @@ if [ -n "$STUDENT" ]; then
 		mount -t tmpfs -o mode=0700 xf '$T' && mkdir -p '$T/tty/nsx' && : >'$T/tty/nsx/history' &&
 		mount --bind '$HD/victim' '$T/tty/nsx/history' && exec sleep 1000"
 	SPID=$SPAWNED
-	WAIT_TENTHS=50 wait_cond test "$(tr -d '\0' </proc/"$SPID"/cmdline 2>/dev/null)" = "sleep1000"
+	spid_sleeps() { [ "$(tr -d '\0' </proc/"$SPID"/cmdline 2>/dev/null)" = "sleep1000" ]; }
+	WAIT_TENTHS=50 wait_cond spid_sleeps
 	is "$(cat /proc/"$SPID"/root"$T"/tty/nsx/history 2>&1)" "victim" \
 		"(in the student's namespaces, root's history path is the host's $HD/victim)"
 fi
