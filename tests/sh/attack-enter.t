@@ -67,9 +67,9 @@ RUNPID=$!
 on_exit "kill $RUNPID; wait $RUNPID"
 REC=$NSX_STATE_DIR/$NAME
 recorded() { awk -F= -v k="$1" '$1 == k { print substr($0, length(k) + 2) }' "$REC" 2>/dev/null; }
-WAIT_TENTHS=300 wait_cond test -n "$(recorded pid | grep -v '^0$')"
+WAIT_TENTHS=300 wait_cond eval '[ -n "$(recorded pid | grep -v "^0$")" ]'
 CPID=$(recorded pid)
-if [ -z "$CPID" ] || ! wait_cond test -n "$(tr -d ' ' </proc/"$CPID"/task/"$CPID"/children 2>/dev/null)"; then
+if [ -z "$CPID" ] || ! wait_cond eval '[ -n "$(tr -d " " </proc/"$CPID"/task/"$CPID"/children 2>/dev/null)" ]'; then
 	ok 1 "the container runs: $(cat "$T/run.out")"
 	done_testing
 	exit

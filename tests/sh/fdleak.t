@@ -38,7 +38,7 @@ fi
 unshare --fork --kill-child -u -i sleep 300 </dev/null >/dev/null 2>&1 &
 UP=$!
 on_exit "kill -9 $UP"
-WAIT_TENTHS=50 wait_cond test -n "$(tr -d ' ' </proc/$UP/task/$UP/children 2>/dev/null)"
+WAIT_TENTHS=50 wait_cond eval '[ -n "$(tr -d " " </proc/$UP/task/$UP/children 2>/dev/null)" ]'
 SP=$(tr -d ' ' </proc/$UP/task/$UP/children)
 
 printf '%s\n' 'echo @top' '/bin/ls /proc/self/fd' \
