@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -808,8 +807,6 @@ rootfs_image(const char *src, char *out, size_t n, struct nsx_err *err)
 
 /* ---- a container's layer on disk ---- */
 
-#define LAYER_XATTR "user.nsx.probe"
-
 /* upper/ and work/ for the overlay, owned by whom the container's root is
  * on the host: overlayfs does its work there with the mounter's rights. */
 static int
@@ -851,13 +848,13 @@ rootfs_layer_make(uid_t uid, gid_t gid, struct rootfs_layer *l, struct nsx_err *
 	}
 	/* overlayfs in a user namespace keeps its whiteouts' and opaque
 	 * directories' marks in user.* xattrs (userxattr) */
-	if (fsetxattr(l->lock, LAYER_XATTR, "1", 1, 0) < 0) {
+	if (file_user_xattrs(l->lock) < 0) {
 		e = errno;
 		if (e == ENOTSUP)
 			nsx_error(err, e, "%s does not keep user.* xattrs (%s)", cache, strerror(e));
 		else
 			nsx_error(err, e, "cannot make the layer in %s: %s", l->path, strerror(e));
-	} else if (fremovexattr(l->lock, LAYER_XATTR) < 0 || layer_subdirs(l->lock, uid, gid) < 0) {
+	} else if (layer_subdirs(l->lock, uid, gid) < 0) {
 		e = errno;
 		nsx_error(err, e, "cannot make the layer in %s: %s", l->path, strerror(e));
 	} else

@@ -22,10 +22,10 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "sys/sys.h"
+#include "util/file.h"
 #include "util/title.h"
 #include "util/xalloc.h"
 
@@ -210,13 +210,12 @@ layer_overlay_attached(struct run_ctx *c, int upper)
 static bool
 layer_tmpfs_xattrs(int upper)
 {
-	char p[64];
+	int fd = openat(upper, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	bool keeps = fd >= 0 && file_user_xattrs(fd) == 0;
 
-	snprintf(p, sizeof(p), "/proc/self/fd/%d/upper", upper);
-	if (setxattr(p, "user.nsx.probe", "1", 1, 0) < 0)
-		return false;
-	removexattr(p, "user.nsx.probe");
-	return true;
+	if (fd >= 0)
+		close(fd);
+	return keeps;
 }
 
 /* The layer nsx made on disk (rootfs_layer_make), taken only if it is

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 int
@@ -81,4 +82,14 @@ bool
 file_is_dots(const char *s)
 {
 	return s[0] == '.' && (s[1] == '\0' || (s[1] == '.' && s[2] == '\0'));
+}
+
+int
+file_user_xattrs(int fd)
+{
+	static const char probe[] = "user.nsx.probe";
+
+	if (fsetxattr(fd, probe, "1", 1, 0) < 0)
+		return -1;
+	return fremovexattr(fd, probe);
 }

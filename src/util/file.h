@@ -28,6 +28,12 @@ int file_write_all(int fd, const void *buf, size_t n);
 /* Up to n bytes, until end of file or an error: how many were read. */
 size_t file_read_all(int fd, void *buf, size_t n);
 
+/* Does the file system of fd (a directory, opened for reading) keep
+ * user.* extended attributes, where overlayfs in a user namespace keeps
+ * its marks? A probe attribute set and removed: 0, or -1 and errno
+ * (ENOTSUP: it keeps none). */
+int file_user_xattrs(int fd);
+
 /* "." or "..": names a directory walk skips. */
 bool file_is_dots(const char *name);
 
