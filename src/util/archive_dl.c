@@ -3,50 +3,24 @@
  * checks them, and jumps to the function found by dlsym. */
 #define _GNU_SOURCE
 #include "util/archive_dl.h"
+#include "util/dl.h"
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define ARCHIVE_SONAME "libarchive.so.13"
-
-static void *lib;
+static struct nsx_dl lib = { .soname = "libarchive.so.13", .package = "libarchive13" };
 
 int
 archive_dl_load(struct nsx_err *err)
 {
-	if (!lib && !(lib = dlopen(ARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL)))
-		return nsx_error(err, ENOENT, "cannot load %s (%s): install libarchive13 ('make deps')",
-				 ARCHIVE_SONAME, dlerror());
-	return 0;
+	return dl_load(&lib, err);
 }
 
-static void *
-sym(const char *name)
-{
-	void *p = lib ? dlsym(lib, name) : NULL;
-
-	if (!p) {
-		/* a programming error (archive_dl_load not called) or a
-		 * libarchive without a function every 3.x has */
-		fprintf(stderr, "nsx: libarchive: no %s\n", name);
-		abort();
-	}
-	return p;
-}
-
-#define TRAMPOLINE(ret, name, params, args)				\
-	ret name params							\
-	{								\
-		static ret (*fn) params;				\
-		if (!fn)						\
-			fn = (ret (*) params)sym(#name);		\
-		return fn args;						\
-	}
+#define TRAMPOLINE(ret, name, params, args) DL_TRAMPOLINE(lib, ret, name, params, args)
 
 TRAMPOLINE(struct archive *, archive_read_new, (void), ())
 TRAMPOLINE(int, archive_read_support_filter_all, (struct archive *a), (a))
@@ -85,7 +59,7 @@ archive_entry_set_perm(struct archive_entry *e, __LA_MODE_T m)
 	static void (*fn)(struct archive_entry *, __LA_MODE_T);
 
 	if (!fn)
-		fn = (void (*)(struct archive_entry *, __LA_MODE_T))sym("archive_entry_set_perm");
+		fn = (void (*)(struct archive_entry *, __LA_MODE_T))dl_sym(&lib, "archive_entry_set_perm");
 	fn(e, m);
 }
 
@@ -98,7 +72,7 @@ archive_set_error(struct archive *a, int err, const char *fmt, ...)
 	va_list ap;
 
 	if (!fn)
-		fn = (void (*)(struct archive *, int, const char *, ...))sym("archive_set_error");
+		fn = (void (*)(struct archive *, int, const char *, ...))dl_sym(&lib, "archive_set_error");
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
