@@ -17,7 +17,7 @@ enum doctor_status { DOC_OK, DOC_INFO, DOC_WARN, DOC_FAIL };
 /* One line of the report: "ok    what" or "FAIL  what (fix: fix)". */
 struct doctor_item {
 	enum doctor_status status;
-	char what[800];		/* may quote a cgroup module's error (512) */
+	char what[1400];	/* may quote a cgroup module's error (1024) */
 	char fix[200];		/* empty when status is ok or info */
 };
 
@@ -88,7 +88,7 @@ struct doctor_facts {
 		 * decides for run (cg_usable): all three, and each alone */
 		bool all, alone[DOC_NCTRL];
 		char where[256];	/* where nsx-NAME goes (all) */
-		char why[512];		/* run's error when not all */
+		char why[1024];		/* run's error when not all */
 	} cg;
 };
 

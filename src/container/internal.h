@@ -13,7 +13,7 @@ struct run_msg {
 	int step;		/* enum step_id */
 	int errnum;
 	int status;		/* MSG_ERROR: what nsx run exits with (125, 126, 127) */
-	char text[512];
+	char text[1024];	/* as nsx_err.msg */
 };
 
 struct run_ctx {

@@ -7,7 +7,7 @@
 
 struct nsx_err {
 	int errnum;		/* errno of the cause, 0 when it was bad input */
-	char msg[512];
+	char msg[1024];
 };
 
 /* Fill err with a formatted message; always returns -1 so callers can

@@ -127,7 +127,7 @@ struct req {
 
 struct res {
 	int rc, errnum;
-	char msg[600];
+	char msg[1024];
 };
 
 static int agent_fd = -1;

@@ -898,7 +898,7 @@ oci(void)
 
 struct nonroot {
 	int cache_rc, image_rc;
-	char cache[PATH_MAX], home_cache[PATH_MAX], err[512];
+	char cache[PATH_MAX], home_cache[PATH_MAX], err[1024];
 	mode_t cache_mode, home_mode;
 	unsigned skipped;
 	bool file, device;
