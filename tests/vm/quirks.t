@@ -16,11 +16,7 @@
 need_root || { done_testing; exit; }
 # on the VM's disk (/var/tmp, ext4): the user's cache keeps user.* xattrs,
 # which tmpfs does not before Linux 6.6
-T=$(mktemp -d /var/tmp/nsx-vm-qk.XXXXXX)
-chmod 755 "$T"
-on_exit "rm -rf '$T'"
-test_user xq$$ "$T" || { done_testing; exit; }
-chown "$U" "$T"
+user_home qk xq$$ || { done_testing; exit; }
 as() { (cd "$T" && "${AS[@]}" env HOME="$T" XDG_RUNTIME_DIR= "$@"); }
 
 # setsys NAME VALUE: a sysctl set for this file, put back at its end

@@ -17,13 +17,7 @@
 
 need_root || { done_testing; exit; }
 command -v newuidmap >/dev/null || { skip "newuidmap is needed (uidmap)"; done_testing; exit; }
-# the user's home on a disk's file system (the VM's /var/tmp is ext4), as
-# on a classroom machine: its cache keeps user.* xattrs
-T=$(mktemp -d /var/tmp/nsx-vm-rl.XXXXXX)
-chmod 755 "$T"
-on_exit "rm -rf '$T'"
-test_user xv$$ "$T" || { done_testing; exit; }
-chown "$U" "$T"
+user_home rl xv$$ || { done_testing; exit; }
 subids "$U"
 # as the user, in its own home, with its own cache and records
 as() { (cd "$T" && "${AS[@]}" env HOME="$T" XDG_CACHE_HOME="$T/cache" XDG_RUNTIME_DIR= "$@"); }
@@ -116,9 +110,6 @@ if [ ! -f /sys/fs/cgroup/cgroup.subtree_control ]; then
 fi
 delegate "$U"
 ok $? "a delegated subtree: $DELEG"
-# user CMD: exec CMD as the user (through sh -c), its output and nsx's
-# together; for in_scope
-user() { exec "${AS[@]}" env HOME="$T" XDG_CACHE_HOME="$T/cache" XDG_RUNTIME_DIR= sh -c "cd '$T' && $1" 2>&1; }
 forks='/bin/sh -c "i=0; while [ \$i -lt 30 ]; do sleep 5 & i=\$((i + 1)); done; echo forked" 2>&1'
 
 # nsx alone in a scope of its own (systemd-run --user --scope nsx run ...)
@@ -137,20 +128,6 @@ like "$out" "^nsx: run: the container's memory limit \(16M\) was reached: the ke
 # user's stays in the scope throughout (the login's shell), so that an nsx
 # exec'd there is never alone in it.
 
-# bg NAME CMD: CMD (ending in an exec) as the user in $SCOPE in the
-# background; the PID of what it execs in $NAME (in_scope and user are
-# subshells around it: $! would be theirs)
-bg() {
-	rm -f "$T/$1.pid"
-	in_scope user "echo \$\$ >'$T/$1.pid' && $2" >"$T/$1.err" 2>&1 &
-	WAIT_TENTHS=100 wait_cond test -s "$T/$1.pid"
-	eval "$1=\$(cat '$T/$1.pid')"
-	on_exit "kill -KILL $(cat "$T/$1.pid")"
-}
-gone() { ! kill -0 "$1" 2>/dev/null; }
-# before Linux 5.11 a user's container has a read-only / and a note says
-# so (tested above): not what these lines are about
-nonote() { grep -v "^nsx: run: note: overlay refused in a user namespace"; }
 scope shell
 bg login "exec sleep 900"
 out=$(in_scope user "'$NSXB' run --pids 10 -- $forks; echo rc=\$?")

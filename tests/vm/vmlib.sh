@@ -23,6 +23,17 @@ mkrootfs() {
 	echo "rootfs $1" >"$1/etc/motd"
 }
 
+# user_home TAG NAME: the throw-away user NAME (test_user: U, ID, GID, AS,
+# NSXB) with its home T on the VM's disk (/var/tmp, ext4), as on a
+# classroom machine, where its cache keeps user.* xattrs; all removed at
+# exit. False when no such user can be made (test_user said why).
+user_home() {
+	T=$(mktemp -d "/var/tmp/nsx-vm-$1.XXXXXX") && chmod 755 "$T" || return 1
+	on_exit "rm -rf '$T'"
+	test_user "$2" "$T" || return 1
+	chown "$U" "$T"
+}
+
 # subids USER: a range of 65536 subordinate IDs for USER in /etc/subuid
 # and /etc/subgid, past every other; BASE is its start. Removed at exit.
 subids() {
@@ -86,6 +97,29 @@ in_scope() {
 		if declare -F "$1" >/dev/null; then "$@"; else exec "$@"; fi
 	)
 }
+
+# user CMD: exec CMD as the test user U (through sh -c) in its home T,
+# its output and nsx's together; for in_scope. XDG_RUNTIME_DIR is $URUN
+# (default: empty, no systemd user manager to be found).
+user() {
+	exec "${AS[@]}" env HOME="$T" XDG_CACHE_HOME="$T/cache" XDG_RUNTIME_DIR="${URUN:-}" \
+		sh -c "cd '$T' && $1" 2>&1
+}
+
+# bg NAME CMD: CMD (ending in an exec) as the user in $SCOPE in the
+# background; the PID of what it execs in $NAME (in_scope and user are
+# subshells around it: $! would be theirs)
+bg() {
+	rm -f "$T/$1.pid"
+	in_scope user "echo \$\$ >'$T/$1.pid' && $2" >"$T/$1.err" 2>&1 &
+	WAIT_TENTHS=100 wait_cond test -s "$T/$1.pid"
+	eval "$1=\$(cat '$T/$1.pid')"
+	on_exit "kill -KILL $(cat "$T/$1.pid")"
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# before Linux 5.11 a user's container has a read-only / and a note says
+# so (rootless-run.t tests it): not what most lines are about
+nonote() { grep -v "^nsx: run: note: overlay refused in a user namespace"; }
 
 # fallback TEXT: what this kernel gets instead, for the matrix's table
 # (tests/vm/matrix collects these lines)
