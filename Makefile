@@ -22,12 +22,13 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS := build-essential pkg-config libreadline-dev libncurses-dev \
-	libsmartcols-dev libmnl-dev libarchive-dev libcap-dev nettle-dev \
+	libsmartcols-dev libmnl-dev libarchive-dev libcap-dev nettle-dev libsystemd-dev \
 	util-linux procps iproute2 perl tmux uidmap passwd busybox-static \
 	bubblewrap crun xz-utils zstd man-db groff-base iputils-ping htop valgrind \
 	clang libclang-rt-14-dev python3
 
-# libarchive is not linked: src/util/archive_dl.c loads it on first use.
+# libarchive and libsystemd are not linked: src/util/archive_dl.c and
+# sdbus_dl.c load them on first use.
 # readline, tinfo, libcap and nettle are linked statically: loading and
 # relocating them cost about 1 ms at every start (measured with `nsx run --
 # /bin/true`); Debian ships no static libsmartcols or libmnl.
@@ -39,7 +40,7 @@ BUILD   ?= build
 CFLAGS  ?= -O2 -g
 NSX_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Isrc -DNSX_VERSION='"$(VERSION)"' -D_FILE_OFFSET_BITS=64 \
-	$(shell $(PKG_CONFIG) --cflags ncursesw readline smartcols libmnl libarchive libcap nettle 2>/dev/null)
+	$(shell $(PKG_CONFIG) --cflags ncursesw readline smartcols libmnl libarchive libcap nettle libsystemd 2>/dev/null)
 NSX_LIBS := $(STATIC_LIBS) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
 
 SRCS := $(wildcard src/*.c src/*/*.c)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sys/sys.h"
+#include "container/scope.h"
 #include "model/model.h"
 #include "util/xalloc.h"
 
@@ -693,8 +694,9 @@ cg_make_check(const struct nsx_cgroup *cg, struct nsx_err *err)
  * processes cannot give controllers to its children (EBUSY). nsx's own
  * cgroup (OWN) has at least nsx; as root on a systemd machine it is the
  * login session's scope, holding the user's shell and the rest of the
- * session; as a user under systemd it is a scope of the user's manager
- * (user@UID.service/app.slice/...), which the user owns. Moving the
+ * session; as a user under systemd it is that session-N.scope (root's)
+ * or a scope of the user's manager (user@UID.service/app.slice/..., the
+ * user's), a terminal's. Moving the
  * others into a leaf (what podman does inside a delegated cgroup it owns)
  * would change the host under the user's feet, so nsx moves no process
  * but itself:
@@ -708,17 +710,26 @@ cg_make_check(const struct nsx_cgroup *cg, struct nsx_err *err)
  *     cgroup is exempt from the rule and TOP/nsx holds no process. TOP/nsx
  *     stays when empty, as machine.slice does: removing it would race with
  *     another nsx about to make its nsx-NAME there.
- *   - others there, not root, and OWN's parent (PARENT) is the user's, as
- *     systemd's Delegate=yes makes user@UID.service and what is below it:
- *     PARENT/nsx-NAME, beside OWN. PARENT holds no process (systemd keeps
- *     its processes in leaves; else enabling its controllers fails with
- *     EBUSY), and moving the container's process from OWN to beside it
- *     needs PARENT's cgroup.procs, the common ancestor's, to be writable.
+ *   - others there, not root, and the user's systemd manager answers
+ *     (scope.h): nsx asks it for a scope of its own with Delegate=yes,
+ *     moves into it (systemd moves it), then as alone in OWN above. This is
+ *     what a student's login gets on a systemd machine: the login's
+ *     session-N.scope is root's, and a terminal's scope in the manager's
+ *     app.slice is systemd's to manage (it rewrites app.slice's
+ *     cgroup.subtree_control as its units need).
+ *   - others there, not root, no systemd (or it refused), and OWN's parent
+ *     (PARENT) is the user's, as a Delegate=yes subtree made by hand:
+ *     PARENT/nsx-NAME, beside OWN. PARENT holds no process (else enabling
+ *     its controllers fails with EBUSY), and moving the container's
+ *     process from OWN to beside it needs PARENT's cgroup.procs, the
+ *     common ancestor's, to be writable.
  *   - otherwise: an error that says what is missing.
  * cg_usable walks the same way with dry set: every step is checked
- * (ownership, controllers offered, processes) and none is taken. */
+ * (ownership, controllers offered, processes, systemd answering) and none
+ * is taken. */
 enum cg_place
-cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid, bool parent_ours)
+cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid, bool parent_ours,
+	    bool systemd)
 {
 	size_t i = 0;
 
@@ -730,6 +741,8 @@ cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid, boo
 		return CG_IN_LEAF;
 	if (euid == 0)
 		return CG_IN_TOP;
+	if (systemd)
+		return CG_IN_SCOPE;
 	return parent_ours ? CG_IN_PARENT : CG_REFUSE;
 }
 
@@ -935,9 +948,10 @@ v2_beside(const struct cg_where *w, unsigned need, const char *parent, bool dry,
 	return v2_can_move(parent, err);
 }
 
-/* Why nothing fits: OWN has others in it, and the parent is not ours. */
+/* Why nothing fits: OWN has others in it, systemd gives no scope (sd:
+ * why), and the parent is not ours. */
 static int
-v2_refuse(const struct cg_where *w, struct nsx_err *err)
+v2_refuse(const struct cg_where *w, const struct nsx_err *sd, struct nsx_err *err)
 {
 	char parent[PATH_MAX], owner[48] = "not visible to nsx";
 	struct stat st;
@@ -946,54 +960,10 @@ v2_refuse(const struct cg_where *w, struct nsx_err *err)
 		snprintf(owner, sizeof(owner), "owned by uid %u, not by you", (unsigned)st.st_uid);
 	return nsx_error(err, EBUSY, "cgroup %s has processes besides nsx, so the container's "
 			 "cgroup cannot go below it (cgroup v2's no internal processes rule), "
-			 "nor beside it: its parent is %s (cgroup limits need a cgroup "
-			 "delegated to you: systemd-run --user --scope -p Delegate=yes nsx "
-			 "run ...)", w->v2, owner);
-}
-
-/* The parent for nsx-NAME, its controllers enabled (see cg_v2_place).
- * OWN's processes are read before any controller is enabled there: a
- * cgroup with processes refuses the domain controllers (memory: EBUSY)
- * but takes the threaded ones alone (pids, cpu) and becomes a thread root,
- * whose new children refuse processes (EOPNOTSUPP): `run --pids N` in a
- * login's session scope would fail and leave the session's cgroup changed. */
-static int
-v2_parent(const struct cg_where *w, unsigned need, char *parent, bool dry, struct nsx_err *err)
-{
-	const char *own = w->v2;
-	pid_t *procs = NULL;
-	size_t n = 0;
-	char req[64], up[PATH_MAX];
-	int e, fd;
-	enum cg_place place;
-
-	if ((fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || cg_pids(fd, &procs, &n, true) < 0) {
-		e = errno;
-		if (fd >= 0)
-			close(fd);
-		return cg_fail(err, e, "cgroup %s: reading cgroup.procs", own);
-	}
-	close(fd);
-	/* the root cgroup (no cgroup.type) is exempt from the rule */
-	place = cg_v2_place(n > 0 && cg_access(own, "cgroup.type", F_OK) == 0, procs, n, getpid(),
-			    geteuid(), v2_up_ours(w, up));
-	free(procs);
-	snprintf(parent, PATH_MAX, "%s", own);
-	switch (place) {
-	case CG_IN_OWN:
-		if ((e = v2_enable(own, need, req, dry)) != 0)
-			return v2_enable_fail(own, e, req, err);
-		return 0;
-	case CG_IN_LEAF:
-		return v2_leaf(own, need, dry, err);
-	case CG_IN_TOP:
-		return v2_top(w, need, parent, dry, err);
-	case CG_IN_PARENT:
-		snprintf(parent, PATH_MAX, "%s", up);
-		return v2_beside(w, need, parent, dry, err);
-	default:
-		return v2_refuse(w, err);
-	}
+			 "nor beside it: its parent is %s; and %s (limits need a cgroup "
+			 "delegated to you: a login with systemd's user manager, or "
+			 "systemd-run --user --scope -p Delegate=yes nsx run ...)", w->v2, owner,
+			 sd->msg);
 }
 
 /* v2 is used when it offers every controller the limits need. */
@@ -1010,6 +980,115 @@ v2_offers(const char *own, unsigned need)
 	return true;
 }
 
+/* Does the user's systemd answer? sd: its name, or why not. Root never
+ * asks (TOP/nsx is root's), nor does anyone on a hybrid host: there the
+ * controllers are v1's, which systemd delegates to no user. */
+static bool
+v2_systemd(const struct cg_where *w, struct nsx_err *sd)
+{
+	for (int i = 0; i < w->nv1; i++)
+		if (strncmp(w->v1[i].ctls, "name=", 5) != 0)
+			return nsx_error(sd, 0, "cgroup v1 holds the controllers (systemd "
+					 "delegates none of them to a user)"), false;
+	if (geteuid() == 0)
+		return nsx_error(sd, 0, "root asks systemd for no scope"), false;
+	return scope_reachable(sd->msg, sizeof(sd->msg), sd) == 0;
+}
+
+/* CG_IN_SCOPE: nsx moves into the scope systemd makes for it, alone there,
+ * then into its leaf (v2_leaf): parent is the scope. dry: says so in
+ * parent, from sd (systemd's name), and asks nothing. -1: systemd gave
+ * no scope, nothing changed; -2: nsx is in the scope but its controllers
+ * could not be given to a child (the next run finds nsx alone there). */
+static int
+v2_scope(unsigned need, char *parent, bool dry, const struct nsx_err *sd, struct nsx_err *err)
+{
+	struct cg_where *now;
+	int rc = -2;
+
+	if (dry) {
+		snprintf(parent, PATH_MAX, "a scope %s delegates to nsx, asked over D-Bus", sd->msg);
+		return 0;
+	}
+	if (scope_enter(err) < 0)
+		return -1;
+	now = xmalloc(sizeof(*now));
+	if (cg_where_self(now, err) == 0) {
+		snprintf(parent, PATH_MAX, "%s", now->v2);
+		if (!v2_offers(now->v2, need))
+			nsx_error(err, ENOENT, "cgroup %s, the scope systemd made for nsx, does not "
+				  "offer the controllers the limits need (what user@UID.service's "
+				  "Delegate= names decides)", now->v2);
+		else if (v2_leaf(now->v2, need, false, err) == 0)
+			rc = 0;
+	}
+	free(now);
+	return rc;
+}
+
+/* The parent for nsx-NAME, its controllers enabled (see cg_v2_place).
+ * OWN's processes are read before any controller is enabled there: a
+ * cgroup with processes refuses the domain controllers (memory: EBUSY)
+ * but takes the threaded ones alone (pids, cpu) and becomes a thread root,
+ * whose new children refuse processes (EOPNOTSUPP): `run --pids N` in a
+ * login's session scope would fail and leave the session's cgroup changed. */
+static int
+v2_parent(const struct cg_where *w, unsigned need, char *parent, bool dry, bool *scope,
+	  struct nsx_err *err)
+{
+	const char *own = w->v2;
+	pid_t *procs = NULL;
+	size_t n = 0;
+	char req[64], up[PATH_MAX];
+	int e, fd;
+	bool busy, ours;
+	struct nsx_err sd = { 0 };
+	enum cg_place place;
+
+	*scope = false;
+	if ((fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || cg_pids(fd, &procs, &n, true) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return cg_fail(err, e, "cgroup %s: reading cgroup.procs", own);
+	}
+	close(fd);
+	/* the root cgroup (no cgroup.type) is exempt from the rule */
+	busy = n > 0 && cg_access(own, "cgroup.type", F_OK) == 0;
+	ours = v2_up_ours(w, up);
+	place = cg_v2_place(busy, procs, n, getpid(), geteuid(), ours, false);
+	if (place == CG_IN_PARENT || place == CG_REFUSE)
+		place = cg_v2_place(busy, procs, n, getpid(), geteuid(), ours, v2_systemd(w, &sd));
+	free(procs);
+	snprintf(parent, PATH_MAX, "%s", own);
+	switch (place) {
+	case CG_IN_OWN:
+		if ((e = v2_enable(own, need, req, dry)) != 0)
+			return v2_enable_fail(own, e, req, err);
+		return 0;
+	case CG_IN_LEAF:
+		return v2_leaf(own, need, dry, err);
+	case CG_IN_TOP:
+		return v2_top(w, need, parent, dry, err);
+	case CG_IN_SCOPE:
+		*scope = dry;
+		if ((e = v2_scope(need, parent, dry, &sd, err)) != -1)
+			return e;
+		if (!ours) {
+			sd = *err;
+			return v2_refuse(w, &sd, err);
+		}
+		/* systemd refused: beside, in the parent the user owns */
+		snprintf(parent, PATH_MAX, "%s", up);
+		return v2_beside(w, need, parent, dry, err);
+	case CG_IN_PARENT:
+		snprintf(parent, PATH_MAX, "%s", up);
+		return v2_beside(w, need, parent, dry, err);
+	default:
+		return v2_refuse(w, &sd, err);
+	}
+}
+
 static int
 v2_plan(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
 	bool dry, struct nsx_err *err)
@@ -1017,8 +1096,33 @@ v2_plan(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsig
 	char parent[PATH_MAX];
 
 	cg->v2 = true;
-	if (v2_parent(w, need, parent, dry, err) < 0)
+	if (v2_parent(w, need, parent, dry, &cg->scope, err) < 0)
 		return -1;
+	return cg_add_dir(cg, parent, name, need, err);
+}
+
+/* nsx's own cgroup lacks a controller the limits need (a login's
+ * session-N.scope offers what its slice gives, which may not be cpu):
+ * a scope from the user's systemd, when it answers, offers what
+ * user@UID.service was delegated. err: why nsx's own would not do, to
+ * which why systemd did not help is added. */
+static int
+v2_plan_scope(struct nsx_cgroup *cg, const struct cg_where *w, const char *name, unsigned need,
+	      bool dry, struct nsx_err *err)
+{
+	char parent[PATH_MAX];
+	struct nsx_err sd = { 0 }, why = *err;
+
+	if (!w->v2[0] || !v2_systemd(w, &sd))
+		return sd.errnum ? nsx_error(err, why.errnum, "%s; and %s", why.msg, sd.msg) : -1;
+	memset(cg->dir, 0, sizeof(cg->dir));
+	cg->ndirs = 0;
+	cg->v2 = true;
+	cg->scope = dry;
+	if (v2_scope(need, parent, dry, &sd, err) < 0) {
+		sd = *err;
+		return nsx_error(err, why.errnum, "%s; and %s", why.msg, sd.msg);
+	}
 	return cg_add_dir(cg, parent, name, need, err);
 }
 
@@ -1093,8 +1197,8 @@ cg_choose(struct nsx_cgroup *cg, const char *name, unsigned need, bool dry, stru
 	if (cg_where_self(w, err) == 0) {
 		if (w->v2[0] && v2_offers(w->v2, need))
 			rc = v2_plan(cg, w, name, need, dry, err);
-		else
-			rc = v1_plan(cg, w, name, need, err);
+		else if ((rc = v1_plan(cg, w, name, need, err)) < 0)
+			rc = v2_plan_scope(cg, w, name, need, dry, err);
 	}
 	free(w);
 	return rc;
@@ -1139,10 +1243,11 @@ cg_usable(unsigned need, char *parent, size_t n, struct nsx_err *err)
 	struct nsx_cgroup *cg = xcalloc(1, sizeof(*cg));
 	int rc = cg_choose(cg, "NAME", need, true, err);
 
-	/* then cg_make, then cg_attach */
-	if (rc == 0)
+	/* then cg_make, then cg_attach (in a scope systemd is yet to make:
+	 * nothing to check, the scope is nsx's alone) */
+	if (rc == 0 && !cg->scope)
 		rc = cg_make_check(cg, err);
-	if (rc == 0 && cg->v2 && cg->ndirs > 0)
+	if (rc == 0 && cg->v2 && cg->ndirs > 0 && !cg->scope)
 		rc = cg_attach_check(cg->dir[0], err);
 	if (rc == 0 && cg->ndirs > 0) {
 		snprintf(parent, n, "%s", cg->dir[0]);

@@ -1,8 +1,9 @@
 /* One cgroup per container, with its limits: cgroup v2 where it is mounted
  * (the unified hierarchy with the controllers enabled), cgroup v1
  * controllers otherwise. Created as "nsx-NAME" under nsx's own cgroup, or
- * on v2 beside it or under TOP/nsx when nsx's own cgroup cannot have
- * children with controllers (see cg_v2_place); removed when the container
+ * on v2 beside it, under TOP/nsx, or (a user's) in a scope systemd
+ * delegates to nsx when nsx's own cgroup cannot have children with
+ * controllers (see cg_v2_place); removed when the container
  * ends. This module alone decides what is available: run (cg_plan),
  * doctor (cg_usable) and the lesson checks (cg_where_proc) ask it. Errors
  * as values; nothing prints. */
@@ -53,6 +54,9 @@ struct nsx_cgroup {
 	char dir[CG_MAXDIRS][PATH_MAX];	/* v2: one; v1: one per controller used */
 	unsigned ctl[CG_MAXDIRS];	/* CG_CTL_* limited through dir[i] */
 	struct cg_limits lim;		/* what cg_create wrote */
+	/* cg_usable only: dir[0] is in the scope systemd would give nsx,
+	 * and says so in words rather than as a path */
+	bool scope;
 };
 
 /* Make nsx-NAME in each hierarchy a limit needs (v2: the one unified dir,
@@ -77,7 +81,8 @@ int cg_make(const struct nsx_cgroup *cg, struct nsx_err *err);
 /* Could cg_plan + cg_make give a container the controllers in need
  * (CG_CTL_* bits) here and now? The same choice as cg_plan, every step
  * checked and none taken (nothing is made, written or moved): 0 and the
- * directory nsx-NAME would go in, or -1 and the error cg_plan would give. */
+ * directory nsx-NAME would go in (where systemd would be asked for a
+ * scope: words that say so), or -1 and the error cg_plan would give. */
 int cg_usable(unsigned need, char *parent, size_t n, struct nsx_err *err);
 
 /* Move pid into every dir of cg. A dir that a concurrent cg_sweep took for
@@ -189,6 +194,8 @@ enum cg_place {
 	CG_IN_LEAF,	/* nsx moves into OWN/nsx.leaf, then OWN/nsx-NAME */
 	CG_IN_TOP,	/* TOP/nsx/nsx-NAME; nothing moves */
 	CG_IN_PARENT,	/* PARENT/nsx-NAME beside OWN (a user's delegated parent) */
+	CG_IN_SCOPE,	/* nsx moves into a scope systemd delegates to it (scope.h),
+			 * then SCOPE/nsx.leaf, and SCOPE/nsx-NAME */
 	CG_REFUSE,	/* an error: nothing moves, nothing is made */
 };
 
@@ -196,9 +203,10 @@ enum cg_place {
  * (none: its controllers can go to its children); OWN's
  * cgroup.procs (0 for a process our PID namespace cannot see); nsx's PID
  * and effective UID; parent_ours, whether OWN's parent cgroup (inside
- * nsx's mount of v2) is owned by that UID. Pure: the tests call it with
- * made-up values. */
+ * nsx's mount of v2) is owned by that UID; systemd, whether the user's
+ * systemd manager answers (asked only when the answer matters). Pure: the
+ * tests call it with made-up values. */
 enum cg_place cg_v2_place(bool busy, const pid_t *procs, size_t n, pid_t self, uid_t euid,
-			  bool parent_ours);
+			  bool parent_ours, bool systemd);
 
 #endif

@@ -221,7 +221,7 @@ where_fixtures(void)
 
 /* ---- where on v2, for made-up cgroup.procs and UIDs ---- */
 
-static const char *const place_name[] = { "OWN", "LEAF", "TOP", "PARENT", "REFUSE" };
+static const char *const place_name[] = { "OWN", "LEAF", "TOP", "PARENT", "SCOPE", "REFUSE" };
 
 static void
 place(void)
@@ -234,35 +234,46 @@ place(void)
 		uid_t euid;
 		bool up;	/* OWN's parent is the user's */
 		enum cg_place want;
+		bool sd;	/* the user's systemd answers */
 	} c[] = {
-		{ "controllers enabled in OWN, root", false, { 100, 200 }, 2, 0, false, CG_IN_OWN },
-		{ "controllers enabled in OWN, a user", false, { 100, 200 }, 2, 1000, true, CG_IN_OWN },
-		{ "not read when not busy", false, { 0 }, 0, 1000, false, CG_IN_OWN },
-		{ "nsx alone, root", true, { 100 }, 1, 0, false, CG_IN_LEAF },
-		{ "nsx alone, a user (delegated scope)", true, { 100 }, 1, 1000, true, CG_IN_LEAF },
-		{ "nobody listed (they left meanwhile)", true, { 0 }, 0, 1000, false, CG_IN_LEAF },
+		{ "controllers enabled in OWN, root", false, { 100, 200 }, 2, 0, false, CG_IN_OWN, false },
+		{ "controllers enabled in OWN, a user", false, { 100, 200 }, 2, 1000, true, CG_IN_OWN, false },
+		{ "not read when not busy", false, { 0 }, 0, 1000, false, CG_IN_OWN, false },
+		{ "nsx alone, root", true, { 100 }, 1, 0, false, CG_IN_LEAF, false },
+		{ "nsx alone, a user (delegated scope)", true, { 100 }, 1, 1000, true, CG_IN_LEAF, false },
+		{ "nobody listed (they left meanwhile)", true, { 0 }, 0, 1000, false, CG_IN_LEAF, false },
 		{ "nsx and the shell, root (a login session)", true, { 42, 100 }, 2, 0, false,
-		  CG_IN_TOP },
-		{ "nsx and the shell, root, parent root's", true, { 42, 100 }, 2, 0, true, CG_IN_TOP },
+		  CG_IN_TOP, false },
+		{ "nsx and the shell, root, parent root's", true, { 42, 100 }, 2, 0, true, CG_IN_TOP, false },
 		{ "nsx and the shell, a user, parent not theirs", true, { 42, 100 }, 2, 1000, false,
-		  CG_REFUSE },
+		  CG_REFUSE, false },
 		{ "nsx and the shell, a user, parent theirs (Delegate=yes)", true, { 42, 100 }, 2,
-		  1000, true, CG_IN_PARENT },
-		{ "the shell only (nsx in the leaf), root", true, { 42 }, 1, 0, false, CG_IN_TOP },
-		{ "the shell only (nsx in the leaf), a user", true, { 42 }, 1, 1000, false, CG_REFUSE },
+		  1000, true, CG_IN_PARENT, false },
+		{ "the shell only (nsx in the leaf), root", true, { 42 }, 1, 0, false, CG_IN_TOP, false },
+		{ "the shell only (nsx in the leaf), a user", true, { 42 }, 1, 1000, false, CG_REFUSE, false },
 		{ "the shell only (nsx in the leaf), a user, parent theirs", true, { 42 }, 1, 1000,
-		  true, CG_IN_PARENT },
+		  true, CG_IN_PARENT, false },
 		{ "nsx and one our PID namespace cannot see, root", true, { 100, 0 }, 2, 0, false,
-		  CG_IN_TOP },
+		  CG_IN_TOP, false },
 		{ "nsx and one our PID namespace cannot see, a user", true, { 0, 100 }, 2, 1000,
-		  false, CG_REFUSE },
+		  false, CG_REFUSE, false },
 		{ "nsx and one our PID namespace cannot see, a user, parent theirs", true, { 0, 100 },
-		  2, 1000, true, CG_IN_PARENT },
+		  2, 1000, true, CG_IN_PARENT, false },
+		{ "nsx and the shell, a user, systemd answers (a login's session scope)", true,
+		  { 42, 100 }, 2, 1000, false, CG_IN_SCOPE, true },
+		{ "nsx and the shell, a user, parent theirs, systemd answers (a terminal's scope)",
+		  true, { 42, 100 }, 2, 1000, true, CG_IN_SCOPE, true },
+		{ "nsx and the shell, root, systemd answers: root's own subtree", true, { 42, 100 },
+		  2, 0, false, CG_IN_TOP, true },
+		{ "nsx alone, a user, systemd answers: no scope needed", true, { 100 }, 1, 1000,
+		  false, CG_IN_LEAF, true },
+		{ "controllers enabled in OWN, a user, systemd answers: no scope needed", false,
+		  { 100, 200 }, 2, 1000, false, CG_IN_OWN, true },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
 		enum cg_place got = cg_v2_place(c[i].busy, c[i].procs, c[i].n, 100, c[i].euid,
-						c[i].up);
+						c[i].up, c[i].sd);
 
 		ok(got == c[i].want, "%s%s: %s (got %s)", c[i].busy ? "EBUSY, " : "", c[i].what,
 		   place_name[c[i].want], place_name[got]);
