@@ -194,7 +194,7 @@ test-only: $(BUILD)/nsx $(BUILD)/nsx-prod $(UNIT_BINS)
 # the table of what works where is written to build/vm/matrix.md.
 test-vm: all
 	@test "$$(id -u)" = 0 || { echo "nsx: make test-vm runs as root (the VM reads this machine's / as qemu can)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory deps DEPS="qemu-system-x86 busybox-static uidmap python3"
+	@$(MAKE) --no-print-directory deps DEPS="qemu-system-x86 busybox-static uidmap python3 systemd dbus-user-session"
 	NSX=$(CURDIR)/$(BUILD)/nsx NSX_VM_CACHE="$${NSX_VM_CACHE:-$(CURDIR)/$(BUILD)/vm}" tests/vm/matrix
 
 vm-readme:

@@ -980,26 +980,78 @@ v2_offers(const char *own, unsigned need)
 	return true;
 }
 
-/* Does the user's systemd answer? sd: its name, or why not. Root never
- * asks (TOP/nsx is root's), nor does anyone on a hybrid host: there the
- * controllers are v1's, which systemd delegates to no user. */
-static bool
-v2_systemd(const struct cg_where *w, struct nsx_err *sd)
+/* The deepest cgroup above both A and B (paths in one tree): into out. */
+static void
+cg_common(const char *a, const char *b, char *out)
 {
+	size_t i = 0, last = 0;
+
+	for (; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			last = i;
+	/* one is the other, or above it */
+	if ((!a[i] && (b[i] == '/' || !b[i])) || (!b[i] && a[i] == '/'))
+		last = i;
+	snprintf(out, PATH_MAX, "%.*s", (int)last, a);
+}
+
+/* Is PID 1 systemd (the system manager, which moves a process for the
+ * user's manager out of a cgroup that manager does not own)? */
+static bool
+pid1_systemd(void)
+{
+	char comm[32];
+
+	return cg_read("/proc/1", "comm", comm, sizeof(comm)) == 0 && strcmp(comm, "systemd") == 0;
+}
+
+/* Could the user's systemd give nsx a scope with the controllers in need?
+ * sd: its name ("systemd 252"), or why not; errnum 0 where systemd is not
+ * for this case at all (root, whom a user's socket must not answer, and a
+ * user namespace's root alike; a hybrid host, whose controllers are v1's,
+ * which systemd delegates to no user). Checked, not asked: the manager's
+ * cgroup (user@UID.service) offers them, and the manager can move nsx
+ * there (it writes the common ancestor's cgroup.procs, or has the system
+ * manager, PID 1, do it: a login's session-N.scope is root's). */
+static bool
+v2_systemd(const struct cg_where *w, unsigned need, struct nsx_err *sd)
+{
+	char mgr[PATH_MAX], path[PATH_MAX], common[PATH_MAX], name[48];
+
 	for (int i = 0; i < w->nv1; i++)
 		if (strncmp(w->v1[i].ctls, "name=", 5) != 0)
 			return nsx_error(sd, 0, "cgroup v1 holds the controllers (systemd "
 					 "delegates none of them to a user)"), false;
-	if (geteuid() == 0)
-		return nsx_error(sd, 0, "root asks systemd for no scope"), false;
-	return scope_reachable(sd->msg, sizeof(sd->msg), sd) == 0;
+	if (geteuid() == 0 || sys_in_init_userns() != 1)
+		return nsx_error(sd, 0, "nsx asks systemd for no scope as root or in a user "
+				 "namespace"), false;
+	if (scope_reachable(name, sizeof(name), path, sizeof(path), sd) < 0)
+		return false;
+	if (!w->v2top[0] || path[0] != '/' || strstr(path, "/..") ||
+	    snprintf(mgr, sizeof(mgr), "%s%s", w->v2top, path) >= (int)sizeof(mgr))
+		return snprintf(sd->msg, sizeof(sd->msg), "%s", name), true;	/* cannot tell */
+	if (!v2_offers(mgr, need)) {
+		char avail[256] = "";
+
+		cg_read(mgr, "cgroup.controllers", avail, sizeof(avail));
+		return nsx_error(sd, ENOENT, "%s, the user's systemd manager, has only \"%s\" in "
+				 "%s (its Delegate= decides)", name, avail, mgr), false;
+	}
+	cg_common(w->v2, mgr, common);
+	if (cg_access(common, "cgroup.procs", W_OK) != 0 && !pid1_systemd())
+		return nsx_error(sd, EACCES, "%s, the user's systemd manager, cannot move nsx out "
+				 "of %s, which is not yours, without the system manager, and PID 1 "
+				 "here is not systemd", name, w->v2), false;
+	snprintf(sd->msg, sizeof(sd->msg), "%s", name);
+	return true;
 }
 
 /* CG_IN_SCOPE: nsx moves into the scope systemd makes for it, alone there,
  * then into its leaf (v2_leaf): parent is the scope. dry: says so in
  * parent, from sd (systemd's name), and asks nothing. -1: systemd gave
- * no scope, nothing changed; -2: nsx is in the scope but its controllers
- * could not be given to a child (the next run finds nsx alone there). */
+ * no scope, nothing changed; -2: nsx may be in a scope (systemd did not
+ * answer in time), or is, but its controllers could not be given to a
+ * child (the next run finds nsx alone there). */
 static int
 v2_scope(unsigned need, char *parent, bool dry, const struct nsx_err *sd, struct nsx_err *err)
 {
@@ -1010,8 +1062,9 @@ v2_scope(unsigned need, char *parent, bool dry, const struct nsx_err *sd, struct
 		snprintf(parent, PATH_MAX, "a scope %s delegates to nsx, asked over D-Bus", sd->msg);
 		return 0;
 	}
-	if (scope_enter(err) < 0)
-		return -1;
+	if ((rc = scope_enter(err)) < 0)
+		return rc;
+	rc = -2;
 	now = xmalloc(sizeof(*now));
 	if (cg_where_self(now, err) == 0) {
 		snprintf(parent, PATH_MAX, "%s", now->v2);
@@ -1042,7 +1095,7 @@ v2_parent(const struct cg_where *w, unsigned need, char *parent, bool dry, bool 
 	char req[64], up[PATH_MAX];
 	int e, fd;
 	bool busy, ours;
-	struct nsx_err sd = { 0 };
+	struct nsx_err sd = { 0 }, why;
 	enum cg_place place;
 
 	*scope = false;
@@ -1058,7 +1111,7 @@ v2_parent(const struct cg_where *w, unsigned need, char *parent, bool dry, bool 
 	ours = v2_up_ours(w, up);
 	place = cg_v2_place(busy, procs, n, getpid(), geteuid(), ours, false);
 	if (place == CG_IN_PARENT || place == CG_REFUSE)
-		place = cg_v2_place(busy, procs, n, getpid(), geteuid(), ours, v2_systemd(w, &sd));
+		place = cg_v2_place(busy, procs, n, getpid(), geteuid(), ours, v2_systemd(w, need, &sd));
 	free(procs);
 	snprintf(parent, PATH_MAX, "%s", own);
 	switch (place) {
@@ -1074,13 +1127,15 @@ v2_parent(const struct cg_where *w, unsigned need, char *parent, bool dry, bool 
 		*scope = dry;
 		if ((e = v2_scope(need, parent, dry, &sd, err)) != -1)
 			return e;
-		if (!ours) {
-			sd = *err;
+		sd = *err;
+		if (!ours)
 			return v2_refuse(w, &sd, err);
-		}
 		/* systemd refused: beside, in the parent the user owns */
 		snprintf(parent, PATH_MAX, "%s", up);
-		return v2_beside(w, need, parent, dry, err);
+		if (v2_beside(w, need, parent, dry, err) == 0)
+			return 0;
+		why = *err;
+		return nsx_error(err, why.errnum, "%s; and %s", why.msg, sd.msg);
 	case CG_IN_PARENT:
 		snprintf(parent, PATH_MAX, "%s", up);
 		return v2_beside(w, need, parent, dry, err);
@@ -1113,7 +1168,7 @@ v2_plan_scope(struct nsx_cgroup *cg, const struct cg_where *w, const char *name,
 	char parent[PATH_MAX];
 	struct nsx_err sd = { 0 }, why = *err;
 
-	if (!w->v2[0] || !v2_systemd(w, &sd))
+	if (!w->v2[0] || !v2_systemd(w, need, &sd))
 		return sd.errnum ? nsx_error(err, why.errnum, "%s; and %s", why.msg, sd.msg) : -1;
 	memset(cg->dir, 0, sizeof(cg->dir));
 	cg->ndirs = 0;
@@ -1220,17 +1275,12 @@ cg_plan(struct nsx_cgroup *cg, const char *name, const struct cg_limits *lim,
 static int
 cg_attach_check(const char *dir, struct nsx_err *err)
 {
-	char own[PATH_MAX], common[PATH_MAX];
+	char common[PATH_MAX];
 	struct cg_where *w = xmalloc(sizeof(*w));
-	size_t i = 0, last = 0;
 	int rc = -1;
 
 	if (cg_where_self(w, err) == 0) {
-		snprintf(own, sizeof(own), "%.*s/", PATH_MAX - 2, w->v2);
-		for (; own[i] && own[i] == dir[i]; i++)
-			if (own[i] == '/')
-				last = i;
-		snprintf(common, sizeof(common), "%.*s", (int)last, own);
+		cg_common(w->v2, dir, common);
 		rc = v2_can_move(common, err);
 	}
 	free(w);

@@ -48,8 +48,8 @@ runtime_dir(char *out, size_t n)
 		snprintf(out, n, "/run/user/%u", (unsigned)getuid());
 }
 
-/* A connection to the user's manager: the session bus, else its private
- * socket. *direct: the latter (no bus daemon: signals carry no sender). */
+/* A connection to the user's manager: its own socket, else the session
+ * bus. *direct: the former (no bus daemon: signals carry no sender). */
 static int
 bus_open(sd_bus **bus, bool *direct, struct nsx_err *err)
 {
@@ -59,20 +59,20 @@ bus_open(sd_bus **bus, bool *direct, struct nsx_err *err)
 	*bus = NULL;
 	if (sdbus_dl_load(err) < 0)
 		return -1;
-	*direct = false;
-	if ((r = sd_bus_open_user(bus)) >= 0)
-		return sd_bus_set_method_call_timeout(*bus, SCOPE_USEC), 0;
-	*bus = NULL;
 	*direct = true;
 	runtime_dir(dir, sizeof(dir));
 	bus_escape(dir, esc, sizeof(esc));
 	snprintf(addr, sizeof(addr), "unix:path=%s/systemd/private", esc);
-	if ((r2 = sd_bus_new(bus)) >= 0 && (r2 = sd_bus_set_address(*bus, addr)) >= 0 &&
-	    (r2 = sd_bus_start(*bus)) >= 0)
+	if ((r = sd_bus_new(bus)) >= 0 && (r = sd_bus_set_address(*bus, addr)) >= 0 &&
+	    (r = sd_bus_start(*bus)) >= 0)
 		return sd_bus_set_method_call_timeout(*bus, SCOPE_USEC), 0;
 	*bus = sd_bus_flush_close_unref(*bus);
-	return nsx_error(err, -r2, "no systemd user manager answers (session bus: %s; "
-			 "%s/systemd/private: %s)", strerror(-r), dir, strerror(-r2));
+	*direct = false;
+	if ((r2 = sd_bus_open_user(bus)) >= 0)
+		return sd_bus_set_method_call_timeout(*bus, SCOPE_USEC), 0;
+	*bus = NULL;
+	return nsx_error(err, -r2, "no systemd user manager answers (%s/systemd/private: %s; "
+			 "session bus: %s)", dir, strerror(-r), strerror(-r2));
 }
 
 /* systemd's words for a failed call */
@@ -86,23 +86,30 @@ bus_fail(sd_bus_error *e, int r, const char *what, struct nsx_err *err)
 }
 
 int
-scope_reachable(char *what, size_t n, struct nsx_err *err)
+scope_reachable(char *what, size_t n, char *cgroup, size_t cgn, struct nsx_err *err)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus *bus;
-	char *ver = NULL;
+	char *ver = NULL, *cg = NULL;
 	bool direct;
 	int r;
 
 	if (bus_open(&bus, &direct, err) < 0)
 		return -1;
 	r = sd_bus_get_property_string(bus, SD_DEST, SD_PATH, SD_MANAGER, "Version", &e, &ver);
+	if (r >= 0)
+		r = sd_bus_get_property_string(bus, SD_DEST, SD_PATH, SD_MANAGER, "ControlGroup", &e,
+					       &cg);
 	sd_bus_flush_close_unref(bus);
-	if (r < 0)
-		return bus_fail(&e, r, "reading its version", err);
+	if (r < 0) {
+		free(ver);
+		return bus_fail(&e, r, "reading its version and cgroup", err);
+	}
 	/* "252.39-1~deb12u2": the upstream part */
 	snprintf(what, n, "systemd %.*s", (int)strspn(ver, "0123456789."), ver);
+	snprintf(cgroup, cgn, "%s", cg);
 	free(ver);
+	free(cg);
 	return 0;
 }
 
@@ -144,19 +151,22 @@ job_wait(sd_bus *bus, struct job *j, const char *unit, struct nsx_err *err)
 	int r;
 
 	while (!j->done) {
+		/* -2 from here on: the job was queued and may yet run */
 		if ((r = sd_bus_process(bus, NULL)) < 0)
 			return nsx_error(err, -r, "systemd's user manager: waiting for %s: %s", unit,
-					 strerror(-r));
+					 strerror(-r)) - 1;
 		if (r > 0)
 			continue;
-		if ((t = now_usec()) >= end)
-			return nsx_error(err, ETIMEDOUT, "systemd's user manager did not start %s "
-					 "within %llu s", unit, SCOPE_USEC / 1000000);
+		if ((t = now_usec()) >= end) {
+			nsx_error(err, ETIMEDOUT, "systemd's user manager did not start %s within "
+				  "%llu s", unit, SCOPE_USEC / 1000000);
+			return -2;
+		}
 		if ((r = sd_bus_wait(bus, end - t)) < 0)
 			return nsx_error(err, -r, "systemd's user manager: waiting for %s: %s", unit,
-					 strerror(-r));
+					 strerror(-r)) - 1;
 	}
-	if (strcmp(j->result, "done") != 0)
+	if (strcmp(j->result, "done") != 0)	/* nothing moved */
 		return nsx_error(err, EIO, "systemd's user manager could not start %s (job result: "
 				 "%s; journalctl --user -u %s says why)", unit, j->result, unit);
 	return 0;
@@ -172,13 +182,13 @@ start_scope(sd_bus *bus, const char *unit, struct job *j, struct nsx_err *err)
 	const char *path;
 	int r;
 
-	snprintf(desc, sizeof(desc), "nsx %d: the cgroups of its containers", (int)getpid());
+	snprintf(desc, sizeof(desc), "nsx: the cgroups of its containers");
 	if ((r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
 						 "StartTransientUnit")) < 0 ||
 	    (r = sd_bus_message_append(m, "ss", unit, "fail")) < 0 ||
 	    (r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
 	    (r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)", "Description", "s", desc,
-				       "PIDs", "au", 1, (uint32_t)getpid(), "Delegate", "b", 1,
+				       "PIDs", "au", 1, (uint32_t)0, "Delegate", "b", 1,
 				       "CollectMode", "s", "inactive-or-failed")) < 0 ||
 	    (r = sd_bus_message_close_container(m)) < 0 ||
 	    (r = sd_bus_message_append(m, "a(sa(sv))", 0)) < 0) {
@@ -187,8 +197,8 @@ start_scope(sd_bus *bus, const char *unit, struct job *j, struct nsx_err *err)
 	}
 	r = sd_bus_call(bus, m, SCOPE_USEC, &e, &reply);
 	sd_bus_message_unref(m);
-	if (r < 0)
-		return bus_fail(&e, r, "starting a scope for nsx", err);
+	if (r < 0)	/* no answer in time: it may yet do it */
+		return bus_fail(&e, r, "starting a scope for nsx", err) - (r == -ETIMEDOUT);
 	r = sd_bus_message_read(reply, "o", &path);
 	if (r >= 0)
 		j->path = strdup(path);
@@ -215,7 +225,7 @@ scope_enter(struct nsx_err *err)
 	if ((r = sd_bus_match_signal(bus, &slot, direct ? NULL : SD_DEST, SD_PATH, SD_MANAGER,
 				     "JobRemoved", job_removed, &j)) < 0)
 		nsx_error(err, -r, "systemd's user manager: watching its jobs: %s", strerror(-r));
-	else if (start_scope(bus, unit, &j, err) == 0)
+	else if ((rc = start_scope(bus, unit, &j, err)) == 0)
 		rc = job_wait(bus, &j, unit, err);
 	sd_bus_slot_unref(slot);
 	sd_bus_flush_close_unref(bus);

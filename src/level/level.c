@@ -40,7 +40,7 @@ enum { MSG_UNSHARED = 1, MSG_READY, MSG_ERROR };
 struct msg {
 	int type;
 	int errnum;
-	char text[512];
+	char text[1024];	/* as nsx_err.msg */
 };
 
 /* level_exec's command name, for its error lines */

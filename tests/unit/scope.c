@@ -37,18 +37,20 @@ static void
 t_none(void)
 {
 	struct nsx_err err = { 0 };
-	char want[512], what[64] = "";
+	char want[512], what[64] = "", cgroup[256] = "";
 
 	setenv("XDG_RUNTIME_DIR", dir, 1);
 	setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/nsx-bus", 1);
-	is_int(scope_reachable(what, sizeof(what), &err), -1, "no manager: not reachable");
-	snprintf(want, sizeof(want), "no systemd user manager answers (session bus: No such file "
-		 "or directory; %s/systemd/private: No such file or directory)", dir);
-	is_str(err.msg, want, "the line names the session bus and systemd's own socket");
+	is_int(scope_reachable(what, sizeof(what), cgroup, sizeof(cgroup), &err), -1,
+	       "no manager: not reachable");
+	snprintf(want, sizeof(want), "no systemd user manager answers (%s/systemd/private: No such "
+		 "file or directory; session bus: No such file or directory)", dir);
+	is_str(err.msg, want, "the line names systemd's own socket and the session bus");
 	is_str(what, "", "... and no version");
+	is_str(cgroup, "", "... and no cgroup");
 
 	unsetenv("XDG_RUNTIME_DIR");
-	scope_reachable(what, sizeof(what), &err);
+	scope_reachable(what, sizeof(what), cgroup, sizeof(cgroup), &err);
 	snprintf(want, sizeof(want), "/run/user/%u/systemd/private", (unsigned)getuid());
 	ok(strstr(err.msg, want) != NULL, "XDG_RUNTIME_DIR unset: /run/user/UID (%s)", err.msg);
 
@@ -71,7 +73,7 @@ t_escaped(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct nsx_err err = { 0 };
-	char what[64];
+	char what[64], cgroup[256];
 	int s, status;
 	pid_t pid;
 
@@ -89,8 +91,9 @@ t_escaped(void)
 		_exit(c >= 0 ? 0 : 1);	/* closes it */
 	}
 	close(s);
-	is_int(scope_reachable(what, sizeof(what), &err), -1, "a peer that hangs up: not reachable");
-	ok(strstr(err.msg, "systemd's user manager: reading its version") != NULL,
+	is_int(scope_reachable(what, sizeof(what), cgroup, sizeof(cgroup), &err), -1,
+	       "a peer that hangs up: not reachable");
+	ok(strstr(err.msg, "systemd's user manager: reading its version and cgroup") != NULL,
 	   "... it was reached, through the escaped path, and said so: %s", err.msg);
 	waitpid(pid, &status, 0);
 	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0, "the listener saw the connection");

@@ -9,10 +9,11 @@
 # Delegate=yes would), moves into it, and makes the container's cgroup
 # there: the limits bite, the container sees them, systemd knows the scope
 # and collects it when nsx ends, nothing is made in app.slice. Also
-# without a D-Bus daemon (systemd's private socket), from the shell (two
-# runs, one scope), doctor's words, and a login's session-N.scope (root's),
-# from which only the system manager can move nsx: the VM has none, and
-# run says so in one line.
+# through the D-Bus session bus where systemd's own socket is not found,
+# beside the shell where neither is, from the shell (two runs, one scope),
+# doctor's words, and a login's session-N.scope (root's), from which only
+# the system manager can move nsx: the VM has none, and run and doctor say
+# so in one line.
 . "$(dirname "$0")/../sh/lib.sh"
 . "$(dirname "$0")/vmlib.sh"
 
@@ -88,9 +89,12 @@ like "$(echo "$out" | nonote | paste -sd'|')" "^nsx: run: the container's memory
 out=$(in_scope user "printf '%s\n' 'run --pids 5 -- cat /sys/fs/cgroup/pids.max' 'run --pids 7 -- cat /sys/fs/cgroup/pids.max' | '$NSXB'")
 is "$(echo "$out" | nonote | paste -sd' ')" "5 7" "the shell: two runs, each with its limit (one scope for the shell)"
 
-# without a D-Bus daemon: systemd's own socket, as systemctl --user uses
-out=$(in_scope user "DBUS_SESSION_BUS_ADDRESS=unix:path=$T/no-bus '$NSXB' run --pids 9 -- cat /sys/fs/cgroup/pids.max")
-is "$(echo "$out" | nonote)" "9" "no D-Bus session bus: nsx asks systemd through \$XDG_RUNTIME_DIR/systemd/private"
+# systemd's own socket is asked first, as systemctl --user asks it; where
+# it is not ($XDG_RUNTIME_DIR elsewhere), the D-Bus session bus
+out=$(in_scope user "XDG_RUNTIME_DIR=$T DBUS_SESSION_BUS_ADDRESS=unix:path=$URUN/bus '$NSXB' run --pids 9 -- cat /sys/fs/cgroup/pids.max")
+is "$(echo "$out" | nonote)" "9" "no \$XDG_RUNTIME_DIR/systemd/private: nsx asks systemd over the D-Bus session bus"
+out=$(in_scope user "XDG_RUNTIME_DIR=$T DBUS_SESSION_BUS_ADDRESS=unix:path=$T/no-bus '$NSXB' run --pids 9 -- cat /sys/fs/cgroup/pids.max")
+is "$(echo "$out" | nonote)" "9" "neither answers: beside the shell's scope, in app.slice (the user's), as without systemd"
 
 doc=$(in_scope user "'$NSXB' doctor" | grep -E '^[a-zA-Z]+ +cgroup limits: ')
 like "$doc" "^ok +cgroup limits: memory pids cpu usable by $U \(nsx-NAME in a scope systemd [0-9][0-9.]* delegates to nsx, asked over D-Bus\)$" \
@@ -106,9 +110,12 @@ SCOPE=${DELEG%/*}/session-9.scope
 mkdir "$SCOPE"
 bg login2 "exec sleep 900"
 out=$(in_scope user "'$NSXB' run --name s9-$$ --pids 10 -- echo ran; echo rc=\$?")
-like "$(echo "$out" | nonote | paste -sd'|')" "^nsx: run: cgroup $SCOPE has processes besides nsx.*its parent is owned by uid 0, not by you; and systemd's user manager.*; or --limits=try to run without them\|rc=125$" \
-	"a session's scope, no system manager to move nsx: exit 125, one line with systemd's reason"
+like "$(echo "$out" | nonote | paste -sd'|')" "^nsx: run: cgroup $SCOPE has processes besides nsx.*its parent is owned by uid 0, not by you; and systemd [0-9.]+, the user's systemd manager, cannot move nsx out of $SCOPE, which is not yours, without the system manager, and PID 1 here is not systemd .*; or --limits=try to run without them\|rc=125$" \
+	"a session's scope, no system manager to move nsx: exit 125, one line that says so"
 sed 's/^/#   /' <<<"$out"
+why=$(echo "$out" | sed -n 1p | sed "s/^nsx: run: //; s/; or --limits=try to run without them\$//")
+doc=$(in_scope user "'$NSXB' doctor" | grep -E '^[a-zA-Z]+ +cgroup limits: ')
+is "${doc#*refuses: }" "$why (fix: as it says, or run --limits=try to run without limits)" "... doctor says the same words"
 is "$(cat "$SCOPE/cgroup.procs" | paste -sd' ')|$(find "$DELEG" -name 'nsx-*')" "$login2|" \
 	"... nothing moved, nothing made"
 
