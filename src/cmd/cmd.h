@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "level/level.h"
+#include "level/shell.h"
 #include "model/nstype.h"
 
 /* What an argument is, for tab completion. */
@@ -33,35 +34,6 @@ struct nsx_opt {
 	const char *argname;	/* "TYPE" */
 	enum nsx_comp comp;	/* what the argument is */
 	const char *help;
-};
-
-/* The shell state every command may look at. */
-struct nsx_shell {
-	bool interactive;	/* readline on a terminal */
-	bool quit;		/* set by `exit` */
-	bool oneshot;		/* `nsx CMD ...`: nothing runs after this command */
-	int status;		/* of the last command */
-	int exit_status;	/* for `exit N` */
-	unsigned long start_ns[NSX_NTYPES];	/* where nsx started */
-	const char *proc_root;	/* --proc-root given to nsx itself, or NULL */
-
-	/* levels (src/level): a forked process each, this one is levels[depth] */
-	int depth;
-	bool pid1;		/* PID 1 of its pid namespace: reaps orphans */
-	int start_procfd;	/* /proc as nsx started: PIDs as seen from there */
-	struct level_rec levels[LEVEL_MAX];
-	/* Shared by all levels (MAP_SHARED): how many segments of the current
-	 * line were run, per depth, so that a level which goes on with the
-	 * rest of a `-c 'unshare uts; hostname x; exit; hostname'` line is
-	 * not followed by its parent running the same segments again. */
-	size_t *linepos;
-	/* Shared too: `lesson reset` at a deeper level sets it to the
-	 * lesson's start depth + 1; every level below exits, the start level
-	 * finishes the reset and sets it back to 0. */
-	int *unwind;
-	/* the start time of nsx's first level, read there (a level in a time
-	 * namespace sees start times moved by its boottime offset) */
-	unsigned long long session_start;
 };
 
 struct nsx_cmd {

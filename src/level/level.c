@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
+#include "level/shell.h"
 #include "container/cgroup.h"
 #include "container/confine.h"
 #include "level/userns.h"

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "cmd/cmd.h"
+#include "level/shell.h"
 
 /* Run one line (`;`-separated commands). Returns the last status. */
 int repl_run_line(struct nsx_shell *sh, const char *line);

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "cmd/cmd.h"
+#include "level/shell.h"
 #include "util/err.h"
 
 enum view_screen { SCR_NS, SCR_TREE, SCR_PROC, SCR_DETAIL, SCR_N };
