@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "container/state.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 #include "view/content_int.h"
 
@@ -28,15 +29,6 @@
  * or off screen, and memory stays bounded by what was seen lately. */
 #define CONTENT_EVICT_MS (12 * CONTENT_TTL_MS)
 #define LABEL_MAX 128
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- labels from cgroup paths ---- */
 
@@ -564,7 +556,7 @@ label_read(const struct nsx_model *m, const struct nsx_ns *ns, uint64_t now, cha
 void
 content_label(const struct nsx_model *m, const struct nsx_ns *ns, char *buf, size_t n)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms();
 	struct centry *e = cache_get(m, ns, now);
 
 	if (!fresh(e, PART_LABEL, now)) {
@@ -582,7 +574,7 @@ content_label(const struct nsx_model *m, const struct nsx_ns *ns, char *buf, siz
 void
 content_glance(const struct nsx_model *m, const struct nsx_ns *ns, char *buf, size_t n)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms();
 	struct centry *e = cache_get(m, ns, now);
 
 	if (!fresh(e, PART_GLANCE, now)) {
@@ -600,7 +592,7 @@ content_glance(const struct nsx_model *m, const struct nsx_ns *ns, char *buf, si
 void
 content_detail(const struct nsx_model *m, const struct nsx_ns *ns, char ***lines, size_t *n)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms();
 	struct centry *e = cache_get(m, ns, now);
 
 	if (!fresh(e, PART_DETAIL, now)) {

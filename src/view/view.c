@@ -19,6 +19,7 @@
 
 #include "model/model.h"
 #include "repl/repl.h"
+#include "util/clock.h"
 #include "util/safe.h"
 #include "util/trust.h"
 #include "util/xalloc.h"
@@ -1059,15 +1060,6 @@ enter_selected(struct view *v, int *status)
 	return 0;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 refresh_data(struct view *v)
 {
@@ -1083,7 +1075,7 @@ curses_loop(struct view *v)
 	int status = 0;
 
 	for (;;) {
-		long t = now_ms();
+		long t = (long)clock_ms();
 		int c, r = R_NONE;
 
 		if (t >= next && !v->paused) {
@@ -1101,7 +1093,8 @@ curses_loop(struct view *v)
 		}
 		render(v, &f);
 		curses_draw(&f);
-		timeout(v->paused ? -1 : (int)(next - now_ms() > 0 ? next - now_ms() : 0));
+		t = (long)clock_ms();
+		timeout(v->paused ? -1 : (int)(next > t ? next - t : 0));
 		c = getch();
 		if (c == ERR)
 			continue;
