@@ -5,7 +5,7 @@
  * hierarchies otherwise, write the limits, and take it all down again.
  * Only plain files under the cgroup mounts are touched. */
 #define _GNU_SOURCE
-#include "container/cgroup.h"
+#include "cgroup/cgroup.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "sys/sys.h"
-#include "container/scope.h"
+#include "cgroup/scope.h"
 #include "model/model.h"
 #include "util/xalloc.h"
 

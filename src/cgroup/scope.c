@@ -1,6 +1,6 @@
 /* A delegated scope from the user's systemd (see scope.h). */
 #define _GNU_SOURCE
-#include "container/scope.h"
+#include "cgroup/scope.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/sdbus_dl.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
@@ -135,19 +135,10 @@ job_removed(sd_bus_message *m, void *data, sd_bus_error *unused)
 	return 0;
 }
 
-static uint64_t
-now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static int
 job_wait(sd_bus *bus, struct job *j, const char *unit, struct nsx_err *err)
 {
-	uint64_t end = now_usec() + SCOPE_USEC, t;
+	uint64_t end = clock_us() + SCOPE_USEC, t;
 	int r;
 
 	while (!j->done) {
@@ -157,7 +148,7 @@ job_wait(sd_bus *bus, struct job *j, const char *unit, struct nsx_err *err)
 					 strerror(-r)) - 1;
 		if (r > 0)
 			continue;
-		if ((t = now_usec()) >= end) {
+		if ((t = clock_us()) >= end) {
 			nsx_error(err, ETIMEDOUT, "systemd's user manager did not start %s within "
 				  "%llu s", unit, SCOPE_USEC / 1000000);
 			return -2;

@@ -37,8 +37,8 @@ cmd_find_cli(const char **name)
 int
 cmd_add_idmap(const struct nsx_cmd *cmd, struct idmap *maps, int *n, const char *arg, const char *what)
 {
-	if (*n == LEVEL_MAXMAP)
-		return cmd_fail(cmd, "too many --%s ranges (%d at most)", what, LEVEL_MAXMAP);
+	if (*n == IDMAP_MAX)
+		return cmd_fail(cmd, "too many --%s ranges (%d at most)", what, IDMAP_MAX);
 	if (idmap_parse(arg, &maps[*n]) < 0)
 		return cmd_fail(cmd, "invalid --%s '%s' (INNER:OUTER:COUNT, e.g. 0:100000:65536)", what, arg);
 	(*n)++;

@@ -25,7 +25,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "container/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "container/rootfs.h"
 #include "container/unpack.h"
 #include "util/safe.h"

@@ -116,8 +116,8 @@ parse_opt(struct level_req *r, struct unshare_opts *o, int c, const char *arg)
 			return cmd_fail(&cmd_unshare, "invalid --map-group '%s' (a number)", arg);
 		o->have_group = true;
 		return 0;
-	case OPT_MAP_USERS: return cmd_add_idmap(&cmd_unshare, r->uidmap, &r->nuid, arg, "map-users");
-	case OPT_MAP_GROUPS: return cmd_add_idmap(&cmd_unshare, r->gidmap, &r->ngid, arg, "map-groups");
+	case OPT_MAP_USERS: return cmd_add_idmap(&cmd_unshare, r->maps.uidmap, &r->maps.nuid, arg, "map-users");
+	case OPT_MAP_GROUPS: return cmd_add_idmap(&cmd_unshare, r->maps.gidmap, &r->maps.ngid, arg, "map-groups");
 	case OPT_HOSTNAME:
 		if (!*arg || strlen(arg) > 64)
 			return cmd_fail(&cmd_unshare, "invalid hostname '%s' (1 to 64 bytes)", arg);
@@ -157,7 +157,7 @@ parse_opt(struct level_req *r, struct unshare_opts *o, int c, const char *arg)
  * normal user asking for namespaces that need privilege gets a user
  * namespace with root mapped (like unshare -r), and is told so. */
 static void
-plan_maps(struct level_req *r, struct unshare_opts *o, bool *auto_user)
+unshare_maps(struct level_req *r, struct unshare_opts *o, bool *auto_user)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
@@ -165,17 +165,17 @@ plan_maps(struct level_req *r, struct unshare_opts *o, bool *auto_user)
 	*auto_user = false;
 	if (uid != 0 && r->flags && !(r->flags & CLONE_NEWUSER)) {
 		r->flags |= CLONE_NEWUSER;
-		if (!r->nuid && !o->have_user)
+		if (!r->maps.nuid && !o->have_user)
 			o->map_root = true;
 		*auto_user = true;
 	}
-	if (o->map_root || o->have_user || o->have_group || r->nuid || r->ngid)
+	if (o->map_root || o->have_user || o->have_group || r->maps.nuid || r->maps.ngid)
 		r->flags |= CLONE_NEWUSER;
-	if ((o->map_root || o->have_user) && !r->nuid)
-		r->uidmap[r->nuid++] = (struct idmap){ o->have_user ? o->user : 0, uid, 1 };
-	if ((o->map_root || o->have_group) && !r->ngid) {
-		r->gidmap[r->ngid++] = (struct idmap){ o->have_group ? o->group : 0, gid, 1 };
-		r->deny_setgroups = uid != 0;
+	if ((o->map_root || o->have_user) && !r->maps.nuid)
+		r->maps.uidmap[r->maps.nuid++] = (struct idmap){ o->have_user ? o->user : 0, uid, 1 };
+	if ((o->map_root || o->have_group) && !r->maps.ngid) {
+		r->maps.gidmap[r->maps.ngid++] = (struct idmap){ o->have_group ? o->group : 0, gid, 1 };
+		r->maps.deny_setgroups = uid != 0;
 	}
 }
 
@@ -225,19 +225,19 @@ unshare_run(struct nsx_shell *sh, int argc, char **argv)
 	}
 	if (parse_types(&r, nargs, argv, g.optind))
 		return 1;
-	plan_maps(&r, &o, &auto_user);
+	unshare_maps(&r, &o, &auto_user);
 	if (!r.flags)
 		return cmd_fail(&cmd_unshare, "which namespaces? (%s, or all; e.g. 'unshare uts')",
 				nstype_names());
 	if (r.hostname && sh->depth == 0 && !(r.flags & CLONE_NEWUTS))
 		return cmd_fail(&cmd_unshare, "--hostname needs a uts namespace");
 	/* a range needs newuidmap: missing, say so before anything is made */
-	if (level_check_tools(&r, "--map-users", "--map-groups", &err) < 0) {
+	if (idmap_check_tools(&r.maps, "--map-users", "--map-groups", &err) < 0) {
 		nsx_err_print("unshare", &err);
 		return 1;
 	}
 	level_req_types(&r, r.flags);
-	note = auto_user ? NOTE_AUTO_USER : (r.flags & CLONE_NEWUSER) && !r.nuid ? NOTE_NOBODY : NULL;
+	note = auto_user ? NOTE_AUTO_USER : (r.flags & CLONE_NEWUSER) && !r.maps.nuid ? NOTE_NOBODY : NULL;
 	/* `nsx unshare ... -- CMD`: this process becomes the level and CMD */
 	if (sh->oneshot && nargs + 1 < argc)
 		rc = level_exec(sh, &r, argv + nargs + 1, unshare_become, &err);

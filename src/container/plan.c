@@ -214,7 +214,7 @@ static int
 plan_maps(struct plan *p, struct nsx_err *err)
 {
 	const struct run_opts *o = &p->o;
-	struct level_req *r = &p->maps;
+	struct idmaps *r = &p->maps;
 
 	memset(r, 0, sizeof(*r));
 	if (!p->userns)
@@ -235,7 +235,7 @@ plan_maps(struct plan *p, struct nsx_err *err)
 	r->deny_setgroups = r->ngid == 1 && r->gidmap[0].count == 1;
 	for (int i = 0; i < r->nuid; i++)
 		if (r->uidmap[i].inner == 0)
-			return level_check_tools(r, "--uid-map", "--gid-map", err);
+			return idmap_check_tools(r, "--uid-map", "--gid-map", err);
 	return nsx_error(err, EINVAL, "the uid map gives no user 0 in the container: map 0 (e.g. --uid-map 0:%u:1)",
 			 (unsigned)geteuid());
 }

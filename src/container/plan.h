@@ -9,12 +9,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "container/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "container/confine.h"
-#include "container/net.h"
+#include "net/net.h"
 #include "container/rootfs.h"
 #include "container/state.h"
-#include "level/level.h"
+#include "level/idmap.h"
 #include "util/err.h"
 
 enum run_net { RUN_NET_NONE, RUN_NET_HOST, RUN_NET_VETH };
@@ -32,7 +32,7 @@ struct run_opts {
 	bool time_ns;			/* --time */
 	bool dry_run;
 	int share;			/* CLONE_NEW* kept from the host (--share) */
-	struct idmap uidmap[LEVEL_MAXMAP], gidmap[LEVEL_MAXMAP];
+	struct idmap uidmap[IDMAP_MAX], gidmap[IDMAP_MAX];
 	int nuid, ngid;
 	struct cg_limits lim;
 	bool limits_try;		/* --limits=try: a limit not applied is a note */
@@ -78,7 +78,7 @@ struct plan {
 	char layer_why[256];		/* no layer on disk: why, for the note */
 	int flags;			/* CLONE_NEW* made by the clone */
 	bool userns, cgroupns, rootless;
-	struct level_req maps;		/* uid/gid maps for level_write_maps() */
+	struct idmaps maps;		/* uid/gid maps for idmap_write() */
 	struct net_cidr cidr;		/* RUN_NET_VETH */
 	/* what the command is held to (capabilities, no_new_privs, seccomp);
 	 * recorded, so that `enter NAME` holds its levels to the same */

@@ -335,7 +335,7 @@ step_clone(struct run_ctx *c)
 static int
 step_maps(struct run_ctx *c)
 {
-	return level_write_maps(&c->p->maps, c->child, &c->err);
+	return idmap_write(&c->p->maps, c->child, NULL, &c->err);
 }
 
 static int
@@ -500,7 +500,7 @@ wait_signal(struct run_ctx *c, struct waiter *w)
 }
 
 static void
-wait_child(struct run_ctx *c, struct waiter *w)
+wait_exit(struct run_ctx *c, struct waiter *w)
 {
 	while (w->status < 0 || w->sock_open) {
 		struct pollfd pf[4] = {
@@ -719,7 +719,7 @@ container_run(struct plan *p, struct nsx_err *err)
 		nsx_error(&pa.c.err, errno, "signalfd: %s", strerror(errno));
 		goto fail;
 	}
-	wait_child(&pa.c, &w);
+	wait_exit(&pa.c, &w);
 	pa.c.child = 0;
 	close(w.sfd);
 	run_oom(&pa, w.status);

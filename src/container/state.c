@@ -15,7 +15,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "container/net.h"
+#include "net/net.h"
 #include "sys/sys.h"
 #include "util/trust.h"
 #include "util/xalloc.h"

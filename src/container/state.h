@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "container/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "container/confine.h"
 #include "util/err.h"
 

@@ -27,7 +27,7 @@
 #include "container/oci.h"
 #include "container/probe.h"
 #include "container/untar.h"
-#include "level/level.h"
+#include "level/idmap.h"
 #include "sys/sys.h"
 #include "util/file.h"
 #include "util/testhook.h"
@@ -381,11 +381,11 @@ unpack_clone(int *flags)
 static int
 unpack_maps(pid_t pid, struct nsx_err *err)
 {
-	struct level_req r = { .nuid = 1, .ngid = 1, .deny_setgroups = true };
+	struct idmaps r = { .nuid = 1, .ngid = 1, .deny_setgroups = true };
 
 	r.uidmap[0] = (struct idmap){ geteuid(), geteuid(), 1 };
 	r.gidmap[0] = (struct idmap){ getegid(), getegid(), 1 };
-	return level_write_maps(&r, pid, err);
+	return idmap_write(&r, pid, NULL, err);
 }
 
 /* The parent's side: let the child go once its maps are written, then

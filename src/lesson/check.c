@@ -26,8 +26,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "container/cgroup.h"
-#include "container/net.h"
+#include "cgroup/cgroup.h"
+#include "net/net.h"
 #include "model/model.h"
 #include "sys/sys.h"
 #include "util/xalloc.h"

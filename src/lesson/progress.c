@@ -122,7 +122,7 @@ hex_decode(const char *s, char *out, size_t n)
 
 /* One line; -1 when it does not parse. */
 static int
-parse_line(struct progress *p, char *line)
+progress_line(struct progress *p, char *line)
 {
 	char name[64], done[LESSON_MAXSTEPS + 2], hints[LESSON_MAXSTEPS + 2];
 	unsigned long *ns;
@@ -208,7 +208,7 @@ parse_file(FILE *f, struct progress *p)
 		if (ln++ == 0)
 			bad = strncmp(line, MAGIC "\n", sizeof(MAGIC)) != 0;
 		else
-			bad = parse_line(p, line) < 0;
+			bad = progress_line(p, line) < 0;
 	}
 	free(line);
 	if (!bad && ln == 0)

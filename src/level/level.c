@@ -22,11 +22,12 @@
 #include <unistd.h>
 
 #include "level/shell.h"
-#include "container/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "container/confine.h"
 #include "level/userns.h"
 #include "model/model.h"
 #include "sys/sys.h"
+#include "util/file.h"
 #include "util/trust.h"
 #include "util/xalloc.h"
 
@@ -46,13 +47,11 @@ struct msg {
 /* level_exec's command name, for its error lines */
 static const char *direct_who = "nsx";
 
-/* Our ids before any unshare: after it, until the map is written, we are
- * the overflow id (65534) in the new user namespace. */
-static uid_t outer_uid;
-static gid_t outer_gid;
-/* root on the host before any unshare: neither Debian's nor Ubuntu's
- * switch restricts it (userns.h) */
-static bool outer_priv;
+/* Our ids before any unshare (after it, until the map is written, we are
+ * the overflow id in the new user namespace), and whether we are root on
+ * the host then: neither Debian's nor Ubuntu's switch restricts root
+ * (userns.h) */
+static struct idmap_who outer;
 /* the CLONE_NEW* of the level, once the child has made them: an EPERM
  * then may be a user namespace without capabilities (userns.h) */
 static int made_flags;
@@ -60,9 +59,7 @@ static int made_flags;
 static void
 outer_ids(void)
 {
-	outer_uid = geteuid();
-	outer_gid = getegid();
-	outer_priv = outer_uid == 0 && sys_in_init_userns();
+	idmap_who_now(&outer);
 	made_flags = 0;
 }
 
@@ -113,199 +110,10 @@ child_fail_cap(int fd, const char *hint, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (!(made_flags & CLONE_NEWUSER) ||
-	    !userns_explain_err(&e, what, USERNS_USE, made_flags, outer_priv))
+	    !userns_explain_err(&e, what, USERNS_USE, made_flags, outer.priv))
 		snprintf(e.msg, sizeof(e.msg), "%s: %s%s", what, strerror(e.errnum),
 			 e.errnum == EPERM && (made_flags & CLONE_NEWUSER) ? hint : "");
 	child_fail(fd, e.errnum, "%s", e.msg);
-}
-
-static int
-write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int e;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	e = errno;
-	close(fd);
-	errno = e;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* ---- maps, written by the parent ---- */
-
-static void
-map_text(const struct idmap *m, int n, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < n && len < size; i++)
-		len += (size_t)snprintf(buf + len, size - len, "%lu %lu %lu\n",
-					m[i].inner, m[i].outer, m[i].count);
-}
-
-/* A map the kernel lets us write ourselves: as root, or one line mapping
- * our own id. Anything else goes through the setuid newuidmap(1). */
-static bool
-map_direct(const struct idmap *m, int n, unsigned long self, bool root)
-{
-	return root || (n == 1 && m[0].count == 1 && m[0].outer == self);
-}
-
-static int
-run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, int n, struct nsx_err *err)
-{
-	char *argv[3 + 3 * LEVEL_MAXMAP + 1];
-	char num[3 * LEVEL_MAXMAP + 1][24], why[256], bin[PATH_MAX];
-	int k = 0, st, pfd[2];
-	ssize_t got;
-	pid_t c;
-
-	argv[k++] = (char *)tool;
-	snprintf(num[0], sizeof(num[0]), "%d", (int)pid);
-	argv[k++] = num[0];
-	for (int i = 0; i < n; i++) {
-		snprintf(num[1 + 3 * i], 24, "%lu", m[i].inner);
-		snprintf(num[2 + 3 * i], 24, "%lu", m[i].outer);
-		snprintf(num[3 + 3 * i], 24, "%lu", m[i].count);
-		argv[k++] = num[1 + 3 * i];
-		argv[k++] = num[2 + 3 * i];
-		argv[k++] = num[3 + 3 * i];
-	}
-	argv[k] = NULL;
-	if (userns_tool_find(tool, bin, sizeof(bin)) < 0)
-		return userns_tool_missing(err, tool, "a map of more than one ID");
-	/* the tool's own complaint becomes part of our one line */
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return nsx_error(err, errno, "pipe: %s", strerror(errno));
-	c = fork();
-	if (c == 0) {
-		dup2(pfd[1], STDERR_FILENO);
-		execv(bin, argv);
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	close(pfd[1]);
-	got = c < 0 ? -1 : read(pfd[0], why, sizeof(why) - 1);
-	close(pfd[0]);
-	why[got > 0 ? got : 0] = '\0';
-	why[strcspn(why, "\n")] = '\0';
-	if (c < 0 || waitpid(c, &st, 0) < 0 || !WIFEXITED(st))
-		return nsx_error(err, EPERM, "%s failed", tool);
-	if (WEXITSTATUS(st) == 127)
-		return userns_tool_missing(err, tool, "a map of more than one ID");
-	/* EINVAL from the kernel: ranges that overlap or do not parse; else
-	 * most often ranges /etc/subuid does not grant */
-	if (WEXITSTATUS(st) != 0 && strstr(why, "Invalid argument"))
-		return nsx_error(err, EINVAL, "%s refused the map: %s (overlapping ranges?)", tool, why);
-	if (WEXITSTATUS(st) != 0)
-		return nsx_error(err, EPERM, "%s refused the map%s%s (is it in /etc/sub%cid for you? see 'doctor')",
-				 tool, *why ? ": " : "", why, tool[3] == 'u' ? 'u' : 'g');
-	return 0;
-}
-
-/* "0 0 1\n0 5 1\n" as "0 0 1, 0 5 1": the kernel takes or refuses a map as a
- * whole (overlapping lines are refused), so the message shows all of it */
-static const char *
-map_oneline(const char *text, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	for (const char *p = text; *p && len + 3 < size; p++) {
-		if (*p != '\n')
-			buf[len++] = *p;
-		else if (p[1]) {
-			buf[len++] = ',';
-			buf[len++] = ' ';
-		}
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-/* The kernel refused a map we wrote (or the setgroups before it). */
-static int
-map_refused(struct nsx_err *err, const char *what, const char *text)
-{
-	char shown[600], full[700];
-	int e = errno;
-
-	snprintf(full, sizeof(full), "the kernel refused %s%s%s%s", what, text ? " '" : "",
-		 text ? map_oneline(text, shown, sizeof(shown)) : "", text ? "'" : "");
-	nsx_error(err, e, "%s: %s", full, strerror(e));
-	userns_explain_err(err, full, USERNS_USE, CLONE_NEWUSER, outer_priv);
-	return -1;
-}
-
-static int
-write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
-{
-	char path[64], text[512];
-
-	if (r->nuid) {
-		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-		map_text(r->uidmap, r->nuid, text, sizeof(text));
-		if (map_direct(r->uidmap, r->nuid, outer_uid, outer_uid == 0 && pid != getpid())) {
-			if (write_file(path, text) < 0)
-				return map_refused(err, "uid map", text);
-		} else if (run_idmap_tool("newuidmap", pid, r->uidmap, r->nuid, err) < 0)
-			return -1;
-	}
-	if (r->ngid) {
-		/* An unprivileged process may write gid_map only after denying
-		 * setgroups, or it could drop groups it was denied by (CVE-2014-8989). */
-		/* writing our own map, we lack CAP_SETGID above us: deny too */
-		if (r->deny_setgroups || pid == getpid()) {
-			snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-			if (write_file(path, "deny") < 0 && errno != ENOENT)
-				return map_refused(err, "'deny' in setgroups", NULL);
-		}
-		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-		map_text(r->gidmap, r->ngid, text, sizeof(text));
-		if (map_direct(r->gidmap, r->ngid, outer_gid, outer_uid == 0 && pid != getpid())) {
-			if (write_file(path, text) < 0)
-				return map_refused(err, "gid map", text);
-		} else if (run_idmap_tool("newgidmap", pid, r->gidmap, r->ngid, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int
-level_write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err)
-{
-	outer_ids();
-	return write_maps(r, pid, err);
-}
-
-/* The first range of m that is not the caller's own id, as typed. */
-static const char *
-idmap_text(const char *opt, const struct idmap *m, int n, char *buf, size_t size)
-{
-	int i = 0;
-
-	while (i < n - 1 && m[i].count == 1)
-		i++;
-	snprintf(buf, size, "%s %lu:%lu:%lu", opt, m[i].inner, m[i].outer, m[i].count);
-	return buf;
-}
-
-int
-level_check_tools(const struct level_req *r, const char *uopt, const char *gopt, struct nsx_err *err)
-{
-	bool root = geteuid() == 0;
-	char bin[PATH_MAX], opt[96];
-
-	if (r->nuid && !map_direct(r->uidmap, r->nuid, geteuid(), root) &&
-	    userns_tool_find("newuidmap", bin, sizeof(bin)) < 0)
-		return userns_tool_missing(err, "newuidmap", idmap_text(uopt, r->uidmap, r->nuid, opt, sizeof(opt)));
-	if (r->ngid && !map_direct(r->gidmap, r->ngid, getegid(), root) &&
-	    userns_tool_find("newgidmap", bin, sizeof(bin)) < 0)
-		return userns_tool_missing(err, "newgidmap", idmap_text(gopt, r->gidmap, r->ngid, opt, sizeof(opt)));
-	return 0;
 }
 
 void
@@ -342,28 +150,6 @@ level_req_cmd(struct level_req *r, int argc, char **argv)
 
 	for (int i = 0; i < argc && len < sizeof(r->cmd); i++)
 		len += (size_t)snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s", i ? " " : "", argv[i]);
-}
-
-int
-idmap_parse(const char *s, struct idmap *m)
-{
-	char *end;
-
-	errno = 0;
-	m->inner = strtoul(s, &end, 10);
-	if (errno || end == s || *end != ':' || *s == '-')
-		return -1;
-	s = end + 1;
-	m->outer = strtoul(s, &end, 10);
-	if (errno || end == s || *end != ':' || *s == '-')
-		return -1;
-	s = end + 1;
-	m->count = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || m->count == 0 ||
-	    m->inner + m->count < m->inner || m->outer + m->count < m->outer ||
-	    m->inner + m->count > 4294967295UL || m->outer + m->count > 4294967295UL)
-		return -1;
-	return 0;
 }
 
 /* ---- the child's setup ---- */
@@ -465,7 +251,7 @@ first_step(const struct level_req *r, struct nsx_err *err)
 	if (unshare(r->flags) < 0) {
 		nsx_error(err, errno, "unshare: %s%s", strerror(errno), unshare_hint(r->flags, errno));
 		userns_explain_err(err, r->flags & CLONE_NEWUSER ? "cannot create a user namespace" :
-				   "cannot create the namespaces", USERNS_MAKE, r->flags, outer_priv);
+				   "cannot create the namespaces", USERNS_MAKE, r->flags, outer.priv);
 		return -1;
 	}
 	made_flags = r->flags;
@@ -486,7 +272,7 @@ child_setup(const struct level_req *r, int sock)
 		return;
 	}
 	if (sock < 0) {
-		if ((r->nuid || r->ngid) && write_maps(r, getpid(), &err) < 0)
+		if ((r->maps.nuid || r->maps.ngid) && idmap_write(&r->maps, getpid(), &outer, &err) < 0)
 			child_fail(sock, err.errnum, "%s", err.msg);
 	} else if (send_msg(sock, MSG_UNSHARED, 0, NULL) < 0 || read(sock, &ack, 1) != 1 || ack != 'm')
 		_exit(125);	/* the parent failed to map and says why */
@@ -496,7 +282,7 @@ child_setup(const struct level_req *r, int sock)
 		/* offsets can be set only before a process enters the namespace */
 		snprintf(text, sizeof(text), "monotonic %lld 0\nboottime %lld 0\n",
 			 r->monotonic, r->boottime);
-		if ((r->monotonic || r->boottime) && write_file("/proc/self/timens_offsets", text) < 0)
+		if ((r->monotonic || r->boottime) && file_write_once("/proc/self/timens_offsets", text) < 0)
 			child_fail_cap(sock, "", "cannot set the time offsets");
 	}
 	/* before any mount: our mounts must not propagate back to the host */
@@ -683,7 +469,7 @@ level_open(struct nsx_shell *sh, const struct level_req *r, int *status, struct 
 		goto child_died;
 	if (m.type == MSG_ERROR)
 		goto child_error;
-	if ((r->nuid || r->ngid) && write_maps(r, pid, err) < 0) {
+	if ((r->maps.nuid || r->maps.ngid) && idmap_write(&r->maps, pid, &outer, err) < 0) {
 		close(sv[0]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -749,8 +535,10 @@ exec_direct_ok(const struct level_req *r)
 {
 	if (r->enter)
 		return true;
-	return (!r->nuid || (r->nuid == 1 && r->uidmap[0].count == 1 && r->uidmap[0].outer == geteuid())) &&
-	       (!r->ngid || (r->ngid == 1 && r->gidmap[0].count == 1 && r->gidmap[0].outer == getegid()));
+	const struct idmaps *m = &r->maps;
+
+	return (!m->nuid || (m->nuid == 1 && m->uidmap[0].count == 1 && m->uidmap[0].outer == geteuid())) &&
+	       (!m->ngid || (m->ngid == 1 && m->gidmap[0].count == 1 && m->gidmap[0].outer == getegid()));
 }
 
 int

@@ -9,24 +9,16 @@
 #include <sys/types.h>
 
 #include "container/state.h"
+#include "level/idmap.h"
 #include "model/nstype.h"
 #include "util/err.h"
 
 struct nsx_shell;
 
-/* One uid/gid map line: INNER OUTER COUNT (as in /proc/PID/uid_map). */
-struct idmap {
-	unsigned long inner, outer, count;
-};
-
-#define LEVEL_MAXMAP 8
-
 /* What a new level is to be: the plan `unshare` builds from its options. */
 struct level_req {
 	int flags;		/* CLONE_NEW* to unshare */
-	struct idmap uidmap[LEVEL_MAXMAP], gidmap[LEVEL_MAXMAP];
-	int nuid, ngid;
-	bool deny_setgroups;	/* write "deny" to setgroups before gid_map */
+	struct idmaps maps;	/* of a new user namespace (level/idmap.h) */
 	const char *hostname;
 	bool mount_proc;
 	unsigned long propagation;	/* MS_PRIVATE, MS_SLAVE, MS_SHARED or 0 */
@@ -103,19 +95,5 @@ void level_diff(const struct nsx_shell *sh, char *buf, size_t n);
 /* Reap exited children: a level that is PID 1 of a pid namespace inherits
  * every orphan in it. */
 void level_reap(const struct nsx_shell *sh);
-
-/* Write r's uid/gid maps for pid, a process in a new user namespace made
- * by this one: directly when the kernel lets us, else through newuidmap(1)
- * and newgidmap(1); setgroups denied first where needed (CVE-2014-8989). */
-int level_write_maps(const struct level_req *r, pid_t pid, struct nsx_err *err);
-
-/* Before anything is made: do r's maps need newuidmap or newgidmap (a
- * range, or an id not the caller's, when not root), and is it installed?
- * 0, or -1 with the one line saying what is missing; uopt and gopt name
- * the options in it ("--map-users"). */
-int level_check_tools(const struct level_req *r, const char *uopt, const char *gopt, struct nsx_err *err);
-
-/* Parse "INNER:OUTER:COUNT" into m; -1 when it does not parse. */
-int idmap_parse(const char *s, struct idmap *m);
 
 #endif

@@ -3,7 +3,7 @@
  * its errno (and its extended-ack text, when it sends one) turned into a
  * message that names the interface. */
 #define _GNU_SOURCE
-#include "container/net.h"
+#include "net/net.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -37,7 +37,7 @@ exec_replace(char *const argv[])
 }
 
 static int
-wait_child(pid_t pid, const char *name)
+exec_wait(pid_t pid, const char *name)
 {
 	int st;
 
@@ -97,7 +97,7 @@ exec_program(char *const argv[])
 		fprintf(stderr, "nsx: %s: cannot start: %s\n", argv[0], strerror(errno));
 		status = 125;
 	} else
-		status = wait_child(pid, argv[0]);
+		status = exec_wait(pid, argv[0]);
 	for (int i = 0; i < NJOBSIG; i++)
 		sigaction(job_signals[i], &old[i], NULL);
 	return status;

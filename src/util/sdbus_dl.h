@@ -1,5 +1,5 @@
 /* libsystemd's sd-bus, loaded the first time nsx asks systemd for a
- * cgroup scope (container/scope.h) rather than when nsx starts: linking it
+ * cgroup scope (cgroup/scope.h) rather than when nsx starts: linking it
  * would load libsystemd and its compressors and crypto into every nsx
  * command, as libarchive would (see archive_dl.h), for a call only a
  * user's `run --memory` on a systemd machine makes. src/util/sdbus_dl.c

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "container/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "lesson/lesson.h"
 #include "model/internal.h"
 #include "sys/sys.h"

@@ -9,8 +9,8 @@
 #include <arpa/inet.h>
 
 #include "cmd/cmd.h"
-#include "container/cgroup.h"
-#include "container/net.h"
+#include "cgroup/cgroup.h"
+#include "net/net.h"
 #include "lesson/lesson.h"
 #include "level/level.h"
 #include "model/nstype.h"

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "container/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "util/xalloc.h"
 
 /* a cleared error for each call, so a message shown is that call's */

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "container/net.h"
+#include "net/net.h"
 #include "util/xalloc.h"
 
 /* a cleared error for each call, so a message shown is that call's */

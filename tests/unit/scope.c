@@ -1,4 +1,4 @@
-/* The systemd scope module (src/container/scope.c) where no manager
+/* The systemd scope module (src/cgroup/scope.c) where no manager
  * answers, as on this machine: the line that says where it looked, with
  * the runtime directory's path escaped in the D-Bus address (a listener
  * on that path sees the connection), and scope_enter changing nothing.
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "container/scope.h"
+#include "cgroup/scope.h"
 
 static char dir[64], cg[4096];
 
