@@ -23,6 +23,7 @@
 #include "sys/sys.h"
 #include "cgroup/scope.h"
 #include "model/model.h"
+#include "model/mountinfo.h"
 #include "util/xalloc.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -169,43 +170,6 @@ cg_line_parse(char *s, struct cg_line *l)
 	return 0;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo */
-static void
-cg_unescape(char *s)
-{
-	size_t len = strlen(s);
-
-	mountinfo_unescape(s, len, s, len + 1);
-}
-
-/* Fields of a mountinfo line: root (4), mount point (5), and after the
- * optional fields and "-": fs type and super options. */
-static int
-cg_mi_fields(char *line, char **root, char **mnt, char **fstype, char **super)
-{
-	char *f[5], *save = NULL, *t;
-	int i = 0;
-
-	line[strcspn(line, "\n")] = '\0';
-	for (t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		if (i < 5) {
-			f[i++] = t;
-			continue;
-		}
-		if (strcmp(t, "-") != 0)
-			continue;
-		*fstype = strtok_r(NULL, " ", &save);
-		if (!strtok_r(NULL, " ", &save) || !(*super = strtok_r(NULL, " ", &save)))
-			return -1;
-		*root = f[3];
-		*mnt = f[4];
-		cg_unescape(*root);
-		cg_unescape(*mnt);
-		return 0;
-	}
-	return -1;
-}
-
 static bool
 cg_has_word(const char *list, const char *word, const char *seps)
 {
@@ -249,10 +213,12 @@ cg_strip_leaf(char *dir)
 static void
 cg_mount(char *line, struct cg_line *l, int n, struct cg_where *w)
 {
+	struct mountinfo mi;
 	char *root, *mnt, *fstype, *super, first[128];
 
-	if (cg_mi_fields(line, &root, &mnt, &fstype, &super) < 0)
+	if (mountinfo_parse(line, &mi) < 0)
 		return;
+	root = mi.root, mnt = mi.target, fstype = mi.fstype, super = mi.superopts;
 	for (int i = 0; i < n; i++) {
 		if (!l[i].path)
 			continue;

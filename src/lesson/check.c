@@ -29,6 +29,7 @@
 #include "cgroup/cgroup.h"
 #include "net/net.h"
 #include "model/model.h"
+#include "model/mountinfo.h"
 #include "sys/sys.h"
 #include "util/xalloc.h"
 
@@ -87,30 +88,19 @@ struct mnt {
 };
 
 static int
-mnt_parse(const char *line, struct mnt *m)
+mnt_parse(char *line, struct mnt *m)
 {
-	const char *f[6], *s = line, *sep;
-	size_t fl[6];
+	struct mountinfo mi;
 
-	for (int i = 0; i < 6; i++) {
-		s += strspn(s, " ");
-		f[i] = s;
-		s += strcspn(s, " \n");
-		fl[i] = (size_t)(s - f[i]);
-		if (!fl[i])
-			return -1;
-	}
-	sep = strstr(s, " - ");
-	if (!sep)
+	if (mountinfo_parse(line, &mi) < 0 || strlen(mi.root) >= sizeof(m->root) ||
+	    strlen(mi.target) >= sizeof(m->point))
 		return -1;
-	m->id = atoi(f[0]);
-	m->parent = atoi(f[1]);
-	if (mountinfo_unescape(f[3], fl[3], m->root, sizeof(m->root)) < 0 ||
-	    mountinfo_unescape(f[4], fl[4], m->point, sizeof(m->point)) < 0)
-		return -1;
-	snprintf(m->opt, sizeof(m->opt), "%.*s", (int)(sep - s), s);
-	sep += 3;
-	snprintf(m->fstype, sizeof(m->fstype), "%.*s", (int)strcspn(sep, " \n"), sep);
+	m->id = mi.id;
+	m->parent = mi.parent;
+	strcpy(m->root, mi.root);
+	strcpy(m->point, mi.target);
+	snprintf(m->opt, sizeof(m->opt), "%s", mi.optional);
+	snprintf(m->fstype, sizeof(m->fstype), "%s", mi.fstype);
 	return 0;
 }
 

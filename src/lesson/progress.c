@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "model/model.h"
+#include "model/mountinfo.h"
 #include "util/trust.h"
 #include "util/xalloc.h"
 
@@ -433,12 +434,12 @@ progress_lab_clear(const char *name, struct nsx_err *err)
 		int npts = 0;
 
 		while (getline(&line, &cap, f) >= 0) {
-			char raw[PATH_MAX], mp[PATH_MAX];
+			struct mountinfo mi;
+			const char *mp;
 
-			if (sscanf(line, "%*s %*s %*s %*s %4095s", raw) != 1)
+			if (mountinfo_parse(line, &mi) < 0)
 				continue;
-			if (mountinfo_unescape(raw, strlen(raw), mp, sizeof(mp)) < 0)
-				continue;
+			mp = mi.target;
 			if (strncmp(mp, lab, len) == 0 && (mp[len] == '/' || mp[len] == '\0')) {
 				pts = xreallocarray(pts, (size_t)npts + 1, sizeof(char *));
 				pts[npts++] = xstrdup(mp);

@@ -175,15 +175,6 @@ int model_netnsid(struct nsx_model *m, struct nsx_ns *ns);
  * "mount /run/netns/x", ...). Returns a malloc'ed string. */
 char *model_ns_held(const struct nsx_model *m, const struct nsx_ns *ns);
 
-/* Undo mountinfo's octal escapes (\040 a blank, \011, \012, \134) in the
- * len bytes at s, into out (size n; out may be s: the text only shrinks).
- * Returns 0, or -1 when out is too small. */
-int mountinfo_unescape(const char *s, size_t len, char *out, size_t n);
-
-/* Parse one /proc/PID/mountinfo line; when it is an nsfs mount, set *type,
- * *ino and the unescaped mount point into path (size n) and return 1;
- * return 0 for other mounts and -1 for a malformed line. */
-int mountinfo_nsfs(const char *line, int *type, unsigned long *ino, char *path, size_t n);
 
 /* Read the namespace inodes of one process directly (used by `ns`, levels).
  * Returns 0, or -1 with err (no such process, permission denied). */

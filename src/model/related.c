@@ -4,6 +4,7 @@
  * lowest process or any holder, never once per process as lsns does. */
 #define _GNU_SOURCE
 #include "model/internal.h"
+#include "model/mountinfo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -208,57 +209,6 @@ model_relate_all(struct nsx_model *m, bool ghosts)
 }
 
 /* ---- bind mounts ---- */
-
-int
-mountinfo_unescape(const char *s, size_t len, char *out, size_t n)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '\\' && i + 3 < len &&
-		    s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			c = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-			i += 3;
-		}
-		if (j + 1 >= n)
-			return -1;
-		out[j++] = c;
-	}
-	out[j] = '\0';
-	return 0;
-}
-
-int
-mountinfo_nsfs(const char *line, int *type, unsigned long *ino, char *path, size_t n)
-{
-	/* id parent maj:min root mountpoint opts [optional...] - fstype src sopts */
-	const char *f[5], *sep;
-	size_t flen[5];
-	const char *s = line;
-
-	for (int i = 0; i < 5; i++) {
-		while (*s == ' ')
-			s++;
-		if (!*s || *s == '\n')
-			return -1;
-		f[i] = s;
-		while (*s && *s != ' ' && *s != '\n')
-			s++;
-		flen[i] = (size_t)(s - f[i]);
-	}
-	sep = strstr(s, " - ");
-	if (!sep)
-		return -1;
-	sep += 3;
-	if (strncmp(sep, "nsfs ", 5) != 0)
-		return 0;
-	if (nstype_parse_link(f[3], flen[3], type, ino) < 0)
-		return 0;
-	return mountinfo_unescape(f[4], flen[4], path, n) < 0 ? -1 : 1;
-}
 
 static void
 scan_mountinfo(struct nsx_model *m, unsigned long mntns, pid_t rep)

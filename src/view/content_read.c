@@ -18,6 +18,7 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
+#include "model/mountinfo.h"
 #include "util/safe.h"
 #include "util/xalloc.h"
 
@@ -107,17 +108,6 @@ ct_link_ino(const struct nsx_model *m, const char *path, int want_type)
 	if (n < 0 || nstype_parse_link(buf, (size_t)n, &type, &ino) < 0 || type != want_type)
 		return 0;
 	return ino;
-}
-
-/* mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134
- * backslash) undone in place: the path as it is, which frame_put shows
- * safe (a tab as \x09, as ls shows it). */
-static void
-unescape(char *s)
-{
-	size_t len = strlen(s);
-
-	mountinfo_unescape(s, len, s, len + 1);
 }
 
 /* ---- detail lines ---- */
@@ -248,48 +238,45 @@ struct mount {
 	char prop[32];
 };
 
+/* Does the space-separated list of optional fields have one starting
+ * with PREFIX ("master:")? */
+static bool
+has_field(const char *list, const char *prefix)
+{
+	for (const char *p = list; *p; p += strcspn(p, " "), p += *p == ' ')
+		if (strncmp(p, prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
 /* Propagation in findmnt's words ("shared", "private,slave",
  * "private,unbindable"), from mountinfo's optional fields. */
 static void
-mount_prop(char **opt, int nopt, char *buf, size_t n)
+mount_prop(const char *optional, char *buf, size_t n)
 {
 	static const struct { const char *field; const char *word; } words[] = {
 		{ "master:", ",slave" }, { "unbindable", ",unbindable" },
 	};
-	bool shared = false;
 
-	for (int i = 0; i < nopt; i++)
-		shared |= strncmp(opt[i], "shared:", 7) == 0;
-	snprintf(buf, n, "%s", shared ? "shared" : "private");
+	snprintf(buf, n, "%s", has_field(optional, "shared:") ? "shared" : "private");
 	for (size_t w = 0; w < ARRAY_SIZE(words); w++)
-		for (int i = 0; i < nopt; i++)
-			if (strncmp(opt[i], words[w].field, strlen(words[w].field)) == 0) {
-				ct_join(buf, n, "", words[w].word);
-				break;
-			}
+		if (has_field(optional, words[w].field))
+			ct_join(buf, n, "", words[w].word);
 }
 
-/* "ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - TYPE SOURCE SUPER",
- * cut in place; the strings point into line. Returns 0, or -1. */
+/* One mountinfo line, cut in place (model/mountinfo.h); the strings point
+ * into line. Returns 0, or -1. */
 static int
 mount_parse(char *line, struct mount *mt)
 {
-	char *f[64], *save = NULL;
-	int nf = 0, dash = -1;
+	struct mountinfo mi;
 
-	for (char *t = strtok_r(line, " \n", &save); t && nf < 64; t = strtok_r(NULL, " \n", &save)) {
-		if (dash < 0 && nf >= 6 && strcmp(t, "-") == 0)
-			dash = nf;
-		f[nf++] = t;
-	}
-	if (dash < 0 || dash + 2 >= nf)
+	if (mountinfo_parse(line, &mi) < 0)
 		return -1;
-	mt->point = f[4];
-	mt->type = f[dash + 1];
-	mt->source = f[dash + 2];
-	unescape(mt->point);
-	unescape(mt->source);
-	mount_prop(f + 6, dash - 6, mt->prop, sizeof(mt->prop));
+	mt->point = mi.target;
+	mt->type = mi.fstype;
+	mt->source = mi.source;
+	mount_prop(mi.optional, mt->prop, sizeof(mt->prop));
 	return 0;
 }
 

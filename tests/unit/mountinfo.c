@@ -1,8 +1,62 @@
-/* mountinfo_nsfs: one line of /proc/PID/mountinfo, nsfs bind mounts found. */
+/* model/mountinfo.c: one line of /proc/PID/mountinfo split (every field,
+ * the optional ones, escapes undone), and nsfs bind mounts found. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
-#include "model/model.h"
+#include "model/mountinfo.h"
+#include "model/nstype.h"
+
+/* mountinfo_nsfs on a copy of LINE (it is split in place) */
+static int
+nsfs_of(const char *line, int *type, unsigned long *ino, char *path, size_t n)
+{
+	char *copy = strdup(line);
+	int r = mountinfo_nsfs(copy, type, ino, path, n);
+
+	free(copy);
+	return r;
+}
+
+/* Every field of a line, as one string "ID|PARENT|ROOT|TARGET|OPTS|OPTIONAL|TYPE|SOURCE|SUPER",
+ * or "-1" when it does not parse */
+static void
+fields(const char *line, const char *want, const char *what)
+{
+	char *copy = strdup(line), got[1024];
+	struct mountinfo mi;
+
+	if (mountinfo_parse(copy, &mi) < 0)
+		snprintf(got, sizeof(got), "-1");
+	else
+		snprintf(got, sizeof(got), "%d|%d|%s|%s|%s|%s|%s|%s|%s", mi.id, mi.parent, mi.root,
+			 mi.target, mi.opts, mi.optional, mi.fstype, mi.source, mi.superopts);
+	is_str(got, want, "%s", what);
+	free(copy);
+}
+
+static void
+parse(void)
+{
+	fields("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n",
+	       "36|35|/mnt1|/mnt2|rw,noatime|master:1|ext3|/dev/root|rw,errors=continue",
+	       "proc(5)'s example: every field");
+	fields("22 1 0:21 / /sys rw,nosuid shared:7 master:2 unbindable - sysfs sysfs rw",
+	       "22|1|/|/sys|rw,nosuid|shared:7 master:2 unbindable|sysfs|sysfs|rw",
+	       "three optional fields, kept as one string");
+	fields("25 1 0:22 / /proc rw - proc proc rw", "25|1|/|/proc|rw||proc|proc|rw",
+	       "no optional field: \"\"");
+	fields("40 25 0:40 /a\\040b /mnt/my\\040dir\\011x rw - tmpfs we\\134ird rw",
+	       "40|25|/a b|/mnt/my dir\tx|rw||tmpfs|we\\ird|rw", "escapes undone in root, target and source");
+	fields("41 25 0:41 / /x rw - -x -y rw", "41|25|/|/x|rw||-x|-y|rw",
+	       "a type and source that start with \"-\" are not the separator");
+	fields("42 25 0:42 / /y rw - fuse.sshfs host:", "42|25|/|/y|rw||fuse.sshfs|host:|",
+	       "no super options: \"\"");
+	fields("43 25 0:43 / /z rw shared:1", "-1", "no \"-\": not a line");
+	fields("44 25 0:44 / /z", "-1", "too few fields");
+	fields("x 25 0:44 / /z rw - a b c", "-1", "an id that is not a number");
+	fields("45 25 0:45 / /w rw -", "-1", "nothing after \"-\"");
+}
 
 /* An nsfs line: returns 1 with type, inode and the unescaped path. */
 static void
@@ -14,7 +68,7 @@ nsfs(const char *line, int want_type, unsigned long want_ino, const char *want_p
 	unsigned long ino = 0;
 
 	memset(path, 'X', sizeof(path));
-	is_int(mountinfo_nsfs(line, &type, &ino, path, sizeof(path)), 1, "%s: nsfs", what);
+	is_int(nsfs_of(line, &type, &ino, path, sizeof(path)), 1, "%s: nsfs", what);
 	is_int(type, want_type, "%s: type %s", what, nstype_table[want_type].name);
 	is_int(ino, want_ino, "%s: inode", what);
 	is_str(path, want_path, "%s: mount point", what);
@@ -67,7 +121,7 @@ other_mounts(void)
 		int type;
 		unsigned long ino;
 
-		is_int(mountinfo_nsfs(other[i], &type, &ino, path, sizeof(path)), 0,
+		is_int(nsfs_of(other[i], &type, &ino, path, sizeof(path)), 0,
 		       "not an nsfs mount: %.40s...", other[i]);
 	}
 }
@@ -87,22 +141,23 @@ malformed(void)
 	unsigned long ino;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		is_int(mountinfo_nsfs(bad[i], &type, &ino, path, sizeof(path)), -1,
+		is_int(nsfs_of(bad[i], &type, &ino, path, sizeof(path)), -1,
 		       "malformed line %zu is -1", i);
 
 	/* a mount point longer than the caller's buffer */
-	is_int(mountinfo_nsfs("1 2 0:4 net:[5] /run/netns/longer-than-eight rw - nsfs nsfs rw",
+	is_int(nsfs_of("1 2 0:4 net:[5] /run/netns/longer-than-eight rw - nsfs nsfs rw",
 			      &type, &ino, path, 8), -1, "a path that does not fit is -1");
-	is_int(mountinfo_nsfs("1 2 0:4 net:[5] /123456 rw - nsfs nsfs rw",
+	is_int(nsfs_of("1 2 0:4 net:[5] /123456 rw - nsfs nsfs rw",
 			      &type, &ino, path, 8), 1, "a path that just fits (7 bytes + NUL in 8)");
 	is_str(path, "/123456", "... is whole");
-	is_int(mountinfo_nsfs("1 2 0:4 net:[5] /1234567 rw - nsfs nsfs rw",
+	is_int(nsfs_of("1 2 0:4 net:[5] /1234567 rw - nsfs nsfs rw",
 			      &type, &ino, path, 8), -1, "one more byte does not fit");
 }
 
 int
 main(void)
 {
+	parse();
 	nsfs_lines();
 	other_mounts();
 	malformed();
