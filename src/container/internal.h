@@ -28,7 +28,9 @@ struct run_ctx {
 	struct nsx_err err;	/* the step's error */
 };
 
-typedef int (*step_fn)(struct run_ctx *c);
+/* One operation of the plan: STEP is its entry (a kind an option adds
+ * more than once finds its own operands there). */
+typedef int (*step_fn)(struct run_ctx *c, const struct plan_step *step);
 
 /* Child and payload steps (setup.c, payload.c); NULL: nothing to do. */
 step_fn setup_step(enum step_id id);

@@ -107,7 +107,7 @@ session_pty(struct run_ctx *c)
 }
 
 static int
-step_session(struct run_ctx *c)
+step_session(struct run_ctx *c, const struct plan_step *step)
 {
 	/* no controlling terminal of the host's any more: TIOCSTI on it now
 	 * needs CAP_SYS_ADMIN, which the container does not get */
@@ -117,19 +117,19 @@ step_session(struct run_ctx *c)
 }
 
 static int
-step_caps(struct run_ctx *c)
+step_caps(struct run_ctx *c, const struct plan_step *step)
 {
 	return confine_caps(&c->p->confine, &c->err);
 }
 
 static int
-step_nnp(struct run_ctx *c)
+step_nnp(struct run_ctx *c, const struct plan_step *step)
 {
 	return confine_nnp(&c->p->confine, &c->err);
 }
 
 static int
-step_fds(struct run_ctx *c)
+step_fds(struct run_ctx *c, const struct plan_step *step)
 {
 	char cwd[16];
 
@@ -140,7 +140,7 @@ step_fds(struct run_ctx *c)
 }
 
 static int
-step_seccomp(struct run_ctx *c)
+step_seccomp(struct run_ctx *c, const struct plan_step *step)
 {
 	if (confine_seccomp(&c->p->confine, &c->err) == 0)
 		return 0;
@@ -151,7 +151,7 @@ step_seccomp(struct run_ctx *c)
 }
 
 static int
-step_exec(struct run_ctx *c)
+step_exec(struct run_ctx *c, const struct plan_step *step)
 {
 	static char *const sh[] = { "/bin/sh", NULL };
 	/* execve resets handled signals; ignored ones it keeps (nsx's shell

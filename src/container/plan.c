@@ -107,9 +107,13 @@ plan_host_net(const struct plan *p)
 static void __attribute__((format(printf, 3, 4)))
 plan_add(struct plan *p, enum step_id id, const char *fmt, ...)
 {
-	struct plan_step *s = &p->steps[p->nsteps++];
+	struct plan_step *s;
 	va_list ap;
 
+	/* a programming error (options are bounded well below it) */
+	if (p->nsteps >= PLAN_MAXSTEPS)
+		abort();
+	s = &p->steps[p->nsteps++];
 	s->id = id;
 	s->where = step_info[id].where;
 	s->name = step_info[id].name;

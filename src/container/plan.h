@@ -54,6 +54,9 @@ enum step_id {
 	ST_NSTEPS
 };
 
+/* room for every kind once, and for the repeats options add */
+#define PLAN_MAXSTEPS (2 * ST_NSTEPS)
+
 struct plan_step {
 	enum step_id id;
 	enum step_where where;
@@ -86,8 +89,11 @@ struct plan {
 	/* what it sees at /sys/fs/cgroup: foreseen by plan_build, then (nsx,
 	 * before the clone) made exact with the cgroup it got */
 	struct cg_view cgview;
+	/* the operations, in the order they run: a list options append to
+	 * (bubblewrap's SetupOp list), so that a kind may come more than
+	 * once (a second bind mount is a second entry) */
 	int nsteps;
-	struct plan_step steps[ST_NSTEPS];
+	struct plan_step steps[PLAN_MAXSTEPS];
 };
 
 /* Check the options and write the plan. Nothing is created: a bad option is

@@ -102,7 +102,7 @@ run_steps(struct run_ctx *c, enum step_where where, int *i)
 		int r;
 
 		run_maybe_stop(c, s);
-		if ((r = run_maybe_fail(c, s, true)) == 0 && (!fn || (r = fn(c)) == 0))
+		if ((r = run_maybe_fail(c, s, true)) == 0 && (!fn || (r = fn(c, s)) == 0))
 			r = run_maybe_fail(c, s, false);
 		if (r == 0)
 			continue;
@@ -186,7 +186,7 @@ run_layer(struct plan *p)
 }
 
 static int
-step_rootfs(struct run_ctx *c)
+step_rootfs(struct run_ctx *c, const struct plan_step *step)
 {
 	const struct rootfs_stats *rs = &c->p->rstats;
 
@@ -204,7 +204,7 @@ step_rootfs(struct run_ctx *c)
 }
 
 static int
-step_name(struct run_ctx *c)
+step_name(struct run_ctx *c, const struct plan_step *step)
 {
 	struct ctr_state *st = &P->st;
 
@@ -240,7 +240,7 @@ step_cgroup_without(struct run_ctx *c)
 }
 
 static int
-step_cgroup(struct run_ctx *c)
+step_cgroup(struct run_ctx *c, const struct plan_step *step)
 {
 	if (cg_plan(&P->cg, c->p->name, &c->p->o.lim, &c->err) < 0)
 		return step_cgroup_without(c);
@@ -288,7 +288,7 @@ run_layer_userns(const struct plan *p, pid_t pid)
 }
 
 static int
-step_clone(struct run_ctx *c)
+step_clone(struct run_ctx *c, const struct plan_step *step)
 {
 	int sv[2];
 	pid_t pid;
@@ -333,19 +333,19 @@ step_clone(struct run_ctx *c)
 }
 
 static int
-step_maps(struct run_ctx *c)
+step_maps(struct run_ctx *c, const struct plan_step *step)
 {
 	return idmap_write(&c->p->maps, c->child, NULL, &c->err);
 }
 
 static int
-step_attach(struct run_ctx *c)
+step_attach(struct run_ctx *c, const struct plan_step *step)
 {
 	return P->have_cg ? cg_attach(&P->cg, c->child, &c->err) : 0;
 }
 
 static int
-step_veth(struct run_ctx *c)
+step_veth(struct run_ctx *c, const struct plan_step *step)
 {
 	struct in_addr h, a;
 	char name[16];
@@ -367,7 +367,7 @@ step_veth(struct run_ctx *c)
 }
 
 static int
-step_go(struct run_ctx *c)
+step_go(struct run_ctx *c, const struct plan_step *step)
 {
 	struct run_msg m = { .type = MSG_GO };
 

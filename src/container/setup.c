@@ -80,7 +80,7 @@ mount_at(struct run_ctx *c, int fd, const char *src, const char *type, unsigned 
 /* ---- ids, namespaces, propagation ---- */
 
 static int
-step_ids(struct run_ctx *c)
+step_ids(struct run_ctx *c, const struct plan_step *step)
 {
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return fail(c, "cannot become root of the new user namespace%s: %s", "");
@@ -97,7 +97,7 @@ step_ids(struct run_ctx *c)
 }
 
 static int
-step_cgroupns(struct run_ctx *c)
+step_cgroupns(struct run_ctx *c, const struct plan_step *step)
 {
 	int flags = (c->p->cgroupns ? CLONE_NEWCGROUP : 0) | (c->p->o.time_ns ? CLONE_NEWTIME : 0);
 
@@ -108,7 +108,7 @@ step_cgroupns(struct run_ctx *c)
 }
 
 static int
-step_propagation(struct run_ctx *c)
+step_propagation(struct run_ctx *c, const struct plan_step *step)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail(c, "making / private%s: %s", "");
@@ -408,7 +408,7 @@ layer_meta(struct run_ctx *c)
 }
 
 static int
-step_layer(struct run_ctx *c)
+step_layer(struct run_ctx *c, const struct plan_step *step)
 {
 	const char *root = c->p->rootfs;
 	unsigned long remount = 0;
@@ -457,7 +457,7 @@ step_layer(struct run_ctx *c)
 /* ---- /proc, /dev, /sys ---- */
 
 static int
-step_proc(struct run_ctx *c)
+step_proc(struct run_ctx *c, const struct plan_step *step)
 {
 	struct stat st;
 	int fd, r;
@@ -535,7 +535,7 @@ dev_sub(struct run_ctx *c, int dev, const char *name, mode_t mode, const char *t
 }
 
 static int
-step_dev(struct run_ctx *c)
+step_dev(struct run_ctx *c, const struct plan_step *step)
 {
 	static const char *const links[][2] = {
 		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
@@ -600,7 +600,7 @@ bind_readonly(struct run_ctx *c, const char *path, const char *src, unsigned lon
 }
 
 static int
-step_sys(struct run_ctx *c)
+step_sys(struct run_ctx *c, const struct plan_step *step)
 {
 	int fd, r;
 
@@ -685,7 +685,7 @@ out:
 }
 
 static int
-step_cgroupfs(struct run_ctx *c)
+step_cgroupfs(struct run_ctx *c, const struct plan_step *step)
 {
 	int fd, r;
 
@@ -737,7 +737,7 @@ mask_one(struct run_ctx *c, const char *path)
 }
 
 static int
-step_mask(struct run_ctx *c)
+step_mask(struct run_ctx *c, const struct plan_step *step)
 {
 	struct stat st;
 
@@ -751,7 +751,7 @@ step_mask(struct run_ctx *c)
 }
 
 static int
-step_readonly(struct run_ctx *c)
+step_readonly(struct run_ctx *c, const struct plan_step *step)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++)
 		if (bind_readonly(c, readonly[i], NULL, 0) < 0)
@@ -762,7 +762,7 @@ step_readonly(struct run_ctx *c)
 /* ---- pivot_root ---- */
 
 static int
-step_pivot(struct run_ctx *c)
+step_pivot(struct run_ctx *c, const struct plan_step *step)
 {
 	int old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -786,7 +786,7 @@ step_pivot(struct run_ctx *c)
 }
 
 static int
-step_hostname(struct run_ctx *c)
+step_hostname(struct run_ctx *c, const struct plan_step *step)
 {
 	if (sethostname(c->p->hostname, strlen(c->p->hostname)) < 0)
 		return fail(c, "sethostname %s: %s", c->p->hostname);
@@ -794,7 +794,7 @@ step_hostname(struct run_ctx *c)
 }
 
 static int
-step_net(struct run_ctx *c)
+step_net(struct run_ctx *c, const struct plan_step *step)
 {
 	struct in_addr h, a;
 
@@ -825,7 +825,7 @@ payload_entry(void *arg)
 }
 
 static int
-step_init(struct run_ctx *c)
+step_init(struct run_ctx *c, const struct plan_step *step)
 {
 	static char stack[256 * 1024] __attribute__((aligned(16)));
 	sigset_t all;
