@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TOP=${NSX_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-if ! command -v tmux >/dev/null; then
-	skip "tmux is not installed"
-	done_testing
-	exit
-fi
+need_tmux || { done_testing; exit; }
 TMP=$(mktemp -d /tmp/nsx-ltty.XXXXXX)
 chmod 755 "$TMP"
 on_exit rm -rf "$TMP"

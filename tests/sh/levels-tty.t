@@ -6,11 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nsproc.sh"
 
-if ! command -v tmux >/dev/null; then
-	skip "tmux is not installed"
-	done_testing
-	exit
-fi
+need_tmux || { done_testing; exit; }
 [ "$(id -u)" = 0 ] || echo "# not root: levels get a user namespace too"
 
 TMP=$(mktemp -d)

@@ -61,6 +61,11 @@ skip() {	# skip "reason": a failure under NSX_MUST_WORK=1
 	fi
 }
 
+need_tmux() {	# need_tmux: true when tmux is installed, else a skip
+	command -v tmux >/dev/null && return 0
+	skip "tmux is not installed"; return 1
+}
+
 need_root() {	# need_root: true when root, else a skip
 	[ "$(id -u)" = 0 ] && return 0
 	skip "needs root"; return 1

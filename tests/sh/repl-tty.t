@@ -5,11 +5,7 @@
 # the test is as fast as nsx and tolerant of a slow machine.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v tmux >/dev/null; then
-	skip "tmux is not installed"
-	done_testing
-	exit
-fi
+need_tmux || { done_testing; exit; }
 
 TMP=$(mktemp -d)
 on_exit rm -rf "$TMP"

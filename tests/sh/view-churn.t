@@ -6,11 +6,7 @@
 # middle of a scan are the case that must not crash.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v tmux >/dev/null; then
-	skip "tmux is not installed"
-	done_testing
-	exit
-fi
+need_tmux || { done_testing; exit; }
 need_root || { done_testing; exit; }
 TMP=$(mktemp -d)
 on_exit rm -rf "$TMP"

@@ -8,11 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nsproc.sh"
 
-if ! command -v tmux >/dev/null; then
-	skip "tmux is not installed"
-	done_testing
-	exit
-fi
+need_tmux || { done_testing; exit; }
 need_root || { done_testing; exit; }
 TMP=$(mktemp -d)
 on_exit rm -rf "$TMP"
