@@ -1,10 +1,10 @@
 /* lesson: guided lessons whose steps are checked against the live kernel
  * state of the level the student is in (src/lesson). After every command
- * the student types, the shell re-checks the current step
- * (lesson_after_line) and moves on when it holds. */
+ * the student types, the shell re-checks the current step (its hook
+ * lesson_after_line, in the command's table entry) and moves on when it
+ * holds. */
 #define _GNU_SOURCE
 #include "cmd/cmd.h"
-#include "cmd/lesson.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,6 @@
 
 #include "lesson/lesson.h"
 #include "model/model.h"
-#include "repl/repl.h"
 #include "util/safe.h"
 #include "util/trust.h"
 #include "util/xalloc.h"
@@ -698,8 +697,8 @@ sub_status(struct lctx *c)
 
 /* ---- reset: leave the lesson's levels, then clean up at its start ---- */
 
-/* The lesson's cleanup lines, at this level; an `exit` among them does
- * not end the shell. They run programs: not where those would be a
+/* The lesson's cleanup lines, at this level (through the shell's
+ * run_line); an `exit` among them does not end the shell. They run programs: not where those would be a
  * container's with all the user's privileges (lesson_no_programs), which
  * says so, before its caller silences what the lines print. */
 static bool
@@ -718,7 +717,7 @@ static void
 run_cleanups(struct nsx_shell *sh, const struct lesson *l)
 {
 	for (int i = 0; i < l->ncleanups; i++)
-		repl_run_line(sh, l->cleanups[i]);
+		sh->run_line(sh, l->cleanups[i]);
 	sh->quit = false;
 }
 
@@ -1469,7 +1468,10 @@ note_no_programs(const struct lesson_step *s, const struct lesson_env *e)
 		}
 }
 
-void
+/* After every line the student typed: finish a `lesson reset` that is
+ * leaving levels, explain a planned failure, re-check the current step
+ * and move on when it holds. */
+static void
 lesson_after_line(struct nsx_shell *sh, const char *line, int status)
 {
 	struct lctx c = { .sh = sh };
@@ -1513,7 +1515,9 @@ out:
 	fflush(stdout);
 }
 
-void
+/* At the shell's start: the lesson's variables, and a line saying where
+ * the lesson in progress continues. */
+static void
 lesson_shell_start(struct nsx_shell *sh)
 {
 	struct lctx c = { .sh = sh };
@@ -1529,6 +1533,26 @@ lesson_shell_start(struct nsx_shell *sh)
 		printf("Lesson %d (%s) continues at step %d of %d: %s ('lesson' shows it)\n", c.les->number,
 		       c.les->name, c.lp->step + 1, c.les->nsteps, c.les->steps[c.lp->step].title);
 	ctx_free(&c);
+}
+
+/* Completion: the subcommands, and the names of the lessons there are. */
+static void
+lesson_complete(void (*add)(const char *word))
+{
+	static const char *const subs[] = { "show", "list", "start", "next", "back", "check", "hint",
+					    "solution", "reset", "status", "report", "lint", "verify" };
+	struct nsx_err err;
+	char **paths, name[64];
+	int n, number;
+
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		add(subs[i]);
+	if (lesson_find_all(NULL, &paths, &n, &err) < 0)
+		return;
+	for (int i = 0; i < n; i++)
+		if (lesson_file_name(strrchr(paths[i], '/') + 1, &number, name, sizeof(name)) == 0)
+			add(name);
+	lesson_paths_free(paths, n);
 }
 
 static void
@@ -1588,4 +1612,7 @@ const struct nsx_cmd cmd_lesson = {
 	.opts = lesson_opts,
 	.args = COMP_LESSON,
 	.run = lesson_run,
+	.complete = lesson_complete,
+	.shell_start = lesson_shell_start,
+	.after_line = lesson_after_line,
 };
