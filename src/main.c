@@ -11,8 +11,6 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "cmd/lesson.h"
-#include "lesson/lesson.h"
 #include "model/model.h"
 #include "repl/repl.h"
 #include "util/title.h"
@@ -55,6 +53,10 @@ shell_init(struct nsx_shell *sh)
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	sh->linepos = shared == MAP_FAILED ? NULL : shared;
 	sh->unwind = sh->linepos ? (int *)&sh->linepos[LEVEL_MAX + 1] : NULL;
+	/* the commands run lines through the REPL, which runs the commands'
+	 * hooks after each line it reads: neither includes the other */
+	sh->run_line = repl_run_line;
+	sh->after_line = cmd_after_line;
 }
 
 /* A level that is PID 1 of its pid namespace takes every process in it
@@ -134,9 +136,9 @@ main(int argc, char **argv)
 	/* stdin decides, as for sh: `nsx | less` is still interactive */
 	if (isatty(STDIN_FILENO)) {
 		sh.interactive = true;
-		lesson_shell_start(&sh);
+		cmd_shell_start(&sh);
 		return shell_leave(&sh, repl_interactive(&sh));
 	}
-	lesson_shell_start(&sh);
+	cmd_shell_start(&sh);
 	return shell_leave(&sh, repl_script(&sh, STDIN_FILENO));
 }

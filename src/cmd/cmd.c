@@ -34,6 +34,22 @@ cmd_find_cli(const char **name)
 	return c;
 }
 
+void
+cmd_shell_start(struct nsx_shell *sh)
+{
+	for (size_t i = 0; nsx_commands[i]; i++)
+		if (nsx_commands[i]->shell_start)
+			nsx_commands[i]->shell_start(sh);
+}
+
+void
+cmd_after_line(struct nsx_shell *sh, const char *line, int status)
+{
+	for (size_t i = 0; nsx_commands[i]; i++)
+		if (nsx_commands[i]->after_line)
+			nsx_commands[i]->after_line(sh, line, status);
+}
+
 int
 cmd_add_idmap(const struct nsx_cmd *cmd, struct idmap *maps, int *n, const char *arg, const char *what)
 {

@@ -22,7 +22,7 @@ enum nsx_comp {
 	COMP_FILE,
 	COMP_COMMAND,		/* nsx command names */
 	COMP_NSID,		/* namespace inodes */
-	COMP_LESSON,		/* lesson subcommands, numbers and names */
+	COMP_LESSON,		/* lesson subcommands, numbers and names (its complete) */
 };
 
 enum nsx_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -49,6 +49,14 @@ struct nsx_cmd {
 	enum nsx_comp args;	/* what positional arguments are */
 	enum nsx_comp args_rest;	/* ... after the first, when they differ */
 	int (*run)(struct nsx_shell *sh, int argc, char **argv);
+	/* the words its operands can be, from its own tables (lesson's
+	 * subcommands and lessons, COMP_LESSON): add is called with each */
+	void (*complete)(void (*add)(const char *word));
+	/* hooks of a command whose state lives across lines (lesson's): at
+	 * the shell's start, and after every line the shell read and ran
+	 * (cmd_shell_start, cmd_after_line) */
+	void (*shell_start)(struct nsx_shell *sh);
+	void (*after_line)(struct nsx_shell *sh, const char *line, int status);
 };
 
 extern const struct nsx_cmd *const nsx_commands[];
@@ -81,6 +89,13 @@ int cmd_add_idmap(const struct nsx_cmd *cmd, struct idmap *maps, int *n, const c
 /* Where "--" is in argv (argc when absent): options and operands stop
  * there, what follows is a command to run, untouched by getopt. */
 int cmd_dashdash(int argc, char **argv);
+
+/* Every command's shell_start hook, in table order: main calls it once
+ * the shell is set up, before the first line. */
+void cmd_shell_start(struct nsx_shell *sh);
+/* Every command's after_line hook, in table order: what main registers
+ * as the shell's after_line (level/shell.h). */
+void cmd_after_line(struct nsx_shell *sh, const char *line, int status);
 
 /* Print `help CMD` text (usage, description, options, examples). */
 void cmd_print_help(const struct nsx_cmd *cmd, FILE *out);

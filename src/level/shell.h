@@ -37,6 +37,14 @@ struct nsx_shell {
 	/* the start time of nsx's first level, read there (a level in a time
 	 * namespace sees start times moved by its boottime offset) */
 	unsigned long long session_start;
+
+	/* Set by main. How this shell runs a line (the REPL's): for commands
+	 * that run lines of their own (a lesson's cleanup lines). And what
+	 * runs after every line the shell read (the lesson's re-check), or
+	 * NULL. Pointers, so that the REPL knows no command's state and the
+	 * commands no REPL. */
+	int (*run_line)(struct nsx_shell *sh, const char *line);
+	void (*after_line)(struct nsx_shell *sh, const char *line, int status);
 };
 
 #endif

@@ -13,7 +13,6 @@
 #include <readline/readline.h>
 
 #include "cmd/ls.h"
-#include "lesson/lesson.h"
 #include "model/model.h"
 #include "util/safe.h"
 #include "util/xalloc.h"
@@ -97,28 +96,9 @@ add_nsids(void)
 	model_close(&m);
 }
 
-/* lesson's subcommands and the names of the lessons there are */
+/* What an argument of cmd (NULL: a command name) of this kind can be. */
 static void
-add_lessons(void)
-{
-	static const char *const subs[] = { "list", "start", "next", "back", "check", "hint",
-					    "solution", "reset", "status", "report", "lint", "verify" };
-	struct nsx_err err;
-	char **paths, name[64];
-	int n, number;
-
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		cand_add(subs[i]);
-	if (lesson_find_all(NULL, &paths, &n, &err) < 0)
-		return;
-	for (int i = 0; i < n; i++)
-		if (lesson_file_name(strrchr(paths[i], '/') + 1, &number, name, sizeof(name)) == 0)
-			cand_add(name);
-	lesson_paths_free(paths, n);
-}
-
-static void
-add_kind(enum nsx_comp kind)
+add_kind(const struct nsx_cmd *cmd, enum nsx_comp kind)
 {
 	switch (kind) {
 	case COMP_NSTYPE:
@@ -145,7 +125,9 @@ add_kind(enum nsx_comp kind)
 		add_nsids();
 		break;
 	case COMP_LESSON:
-		add_lessons();
+		/* its subcommands and the lessons there are: its own list */
+		if (cmd && cmd->complete)
+			cmd->complete(cand_add);
 		break;
 	case COMP_NONE:
 	case COMP_FILE:
@@ -232,7 +214,7 @@ nsx_complete(const char *text, int start, int end)
 	rl_sort_completion_matches = 1;
 	if (nw == 0) {
 		/* a command name; files and programs otherwise */
-		add_kind(COMP_COMMAND);
+		add_kind(NULL, COMP_COMMAND);
 		res = rl_completion_matches(text, cand_gen);
 		goto out;
 	}
@@ -292,7 +274,7 @@ nsx_complete(const char *text, int start, int end)
 			/* `ls -T own<Tab>`: the word after an option with an
 			 * optional argument may be that argument (ls reads
 			 * `-T owner` so) or a positional one: offer both */
-			add_kind(o->comp);
+			add_kind(cmd, o->comp);
 			o = NULL;
 		} else if (!(o && o->arg == ARG_REQUIRED))
 			o = NULL;
@@ -311,7 +293,7 @@ nsx_complete(const char *text, int start, int end)
 			rl_attempted_completion_over = 0;
 			goto out;
 		}
-		add_kind(kind);
+		add_kind(cmd, kind);
 		if (showing_pids) {
 			rl_completion_display_matches_hook = show_pid_matches;
 			/* /proc lists PIDs in numeric order; readline's sort

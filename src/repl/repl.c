@@ -17,7 +17,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "cmd/lesson.h"
+#include "cmd/cmd.h"
 #include "repl/exec.h"
 #include "repl/split.h"
 #include "util/safe.h"
@@ -99,6 +99,17 @@ repl_run_line(struct nsx_shell *sh, const char *text)
 	return sh->status;
 }
 
+/* A line the shell read (from a script or the terminal): run it, then the
+ * hook main registered (cmd_after_line: a lesson's step is re-checked). */
+static void
+run_read_line(struct nsx_shell *sh, const char *line)
+{
+	int status = repl_run_line(sh, line);
+
+	if (sh->after_line)
+		sh->after_line(sh, line, status);
+}
+
 /* One line from fd, a byte at a time as sh reads: a level forked in the
  * middle of a script reads on from exactly where its parent stopped, and
  * the parent from where the level stopped. Returns the length, -1 at EOF. */
@@ -140,7 +151,7 @@ repl_script(struct nsx_shell *sh, int fd)
 
 	while (!sh->quit && read_line(fd, &line, &cap) >= 0) {
 		level_reap(sh);
-		lesson_after_line(sh, line, repl_run_line(sh, line));
+		run_read_line(sh, line);
 	}
 	free(line);
 	return sh->quit ? sh->exit_status : sh->status;
@@ -282,7 +293,7 @@ on_line(char *line)
 	if (*line) {
 		add_history(line);
 		history_append(cur_history_fd, line);
-		lesson_after_line(cur_sh, line, repl_run_line(cur_sh, line));
+		run_read_line(cur_sh, line);
 	}
 	free(line);
 	line_done = true;
