@@ -43,7 +43,7 @@ bool cg_limited(const struct cg_limits *lim);
 #define CG_MAXDIRS 4
 
 /* Controllers, as bits of nsx_cgroup.ctl (the names clash with none of
- * doctor.h's CG_V1/CG_V2). */
+ * doctor/doctor.h's CG_V1/CG_V2). */
 enum { CG_CTL_MEMORY = 1, CG_CTL_PIDS = 2, CG_CTL_CPU = 4 };
 
 /* cg_destroy and cg_read_memory need only v2, ndirs and dir (what a state

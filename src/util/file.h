@@ -1,7 +1,8 @@
 /* Small file and path helpers shared by the image cache's files
- * (container/rootfs.c, tree.c, meta.c, untar.c, unpack.c, oci.c): whole
- * reads and writes that survive EINTR, and paths that are an error when
- * they do not fit, never silently cut. No policy here. */
+ * (container/rootfs.c, cache.c, busybox.c, tree.c, meta.c, untar.c,
+ * unpack.c, oci.c): whole reads and writes that survive EINTR, and paths
+ * that are an error when they do not fit, never silently cut. No policy
+ * here. */
 #ifndef NSX_FILE_H
 #define NSX_FILE_H
 

@@ -6,7 +6,7 @@
 #   util      sys/, util/
 #   model     sys/, util/, model/
 #   shared    cgroup/, net/: the above and their own directory
-#   engines   level/, container/, lesson/: the above, their own directory,
+#   engines   level/, container/, lesson/, doctor/: the above, their own directory,
 #             and another engine only through a small header named for
 #             what it shares (SHARED below); never cmd/, repl/ or view/
 #   front     cmd/, repl/, view/, main.c: anything
@@ -18,12 +18,14 @@ TOP=${NSX_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$TOP" || exit 1
 
 # shared headers of one engine that another may include, and why
-SHARED="level/userns.h level/idmap.h container/confine.h container/state.h"
+SHARED="level/userns.h level/idmap.h container/confine.h container/state.h container/unpack.h"
 # level/userns.h: the user namespace quirks (unshare, run and doctor say
 # the same line); level/idmap.h: uid/gid maps (levels, run and the image
 # unpacker's jail write them); container/confine.h: what confines a container's
 # processes, which `enter NAME` takes on (level.c); container/state.h: a
-# container record's name, which a level entered by name keeps
+# container record's name, which a level entered by name keeps;
+# container/unpack.h: what the image unpacker is held to (Landlock's ABI),
+# which doctor reports
 
 # FILE:HEADER: known, with the issue's item that removes it
 KNOWN=""
@@ -31,7 +33,7 @@ KNOWN=""
 layer_of() {
 	case $1 in
 	sys) echo 0 ;; util) echo 1 ;; model) echo 2 ;; cgroup|net) echo 3 ;;
-	level|container|lesson) echo 4 ;;
+	level|container|lesson|doctor) echo 4 ;;
 	*) echo 5 ;;
 	esac
 }

@@ -7,6 +7,7 @@
 
 #include "tap.h"
 #include "cmd/doctor.h"
+#include "doctor/doctor.h"
 
 #define MAXITEMS 64
 
