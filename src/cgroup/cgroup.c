@@ -225,6 +225,8 @@ cg_mount(char *line, struct cg_line *l, int n, struct cg_where *w)
 		if (strcmp(fstype, "cgroup2") == 0 && l[i].id == 0 && !*l[i].ctls) {
 			if (!w->v2[0] && cg_join(mnt, root, l[i].path, w->v2, sizeof(w->v2))) {
 				cg_strip_leaf(w->v2);
+				snprintf(w->v2mnt, sizeof(w->v2mnt), "%s", mnt);
+				snprintf(w->v2path, sizeof(w->v2path), "%s", l[i].path);
 				if (strcmp(root, "/") == 0)
 					snprintf(w->v2top, sizeof(w->v2top), "%s", mnt);
 			}
@@ -260,6 +262,18 @@ cg_where_parse(FILE *cgroup, FILE *mountinfo, struct cg_where *w)
 	for (int i = 0; i < n; i++)
 		free(l[i].path);
 	return (w->v2[0] != '\0') + w->nv1;
+}
+
+enum cg_mode
+cg_mode(const struct cg_where *w)
+{
+	bool v1 = false;
+
+	for (int i = 0; i < w->nv1; i++)
+		v1 |= strncmp(w->v1[i].ctls, "name=", 5) != 0;
+	if (w->v2[0])
+		return v1 ? CG_MODE_HYBRID : CG_MODE_V2;
+	return v1 ? CG_MODE_V1 : CG_MODE_NONE;
 }
 
 /* PROC (a /proc of dfd: "self" or a PID) cgroup and mountinfo, parsed */
@@ -984,10 +998,9 @@ v2_systemd(const struct cg_where *w, unsigned need, struct nsx_err *sd)
 {
 	char mgr[PATH_MAX], path[PATH_MAX], common[PATH_MAX], name[48];
 
-	for (int i = 0; i < w->nv1; i++)
-		if (strncmp(w->v1[i].ctls, "name=", 5) != 0)
-			return nsx_error(sd, 0, "cgroup v1 holds the controllers (systemd "
-					 "delegates none of them to a user)"), false;
+	if (cg_mode(w) != CG_MODE_V2)
+		return nsx_error(sd, 0, "cgroup v1 holds the controllers (systemd "
+				 "delegates none of them to a user)"), false;
 	if (geteuid() == 0 || sys_in_init_userns() != 1)
 		return nsx_error(sd, 0, "nsx asks systemd for no scope as root or in a user "
 				 "namespace"), false;

@@ -136,6 +136,8 @@ void cg_size_text(long long bytes, char *buf, size_t n);
 #define CG_MAXV1 16
 struct cg_where {
 	char v2[PATH_MAX];		/* "" when no cgroup2 mount holds it */
+	char v2mnt[PATH_MAX];		/* that mount's mount point */
+	char v2path[PATH_MAX];		/* the cgroup as /proc/PID/cgroup says it */
 	/* the top of v2 that mount shows (the root cgroup, or a cgroup
 	 * namespace's root): its mount point; "" when it shows a subtree */
 	char v2top[PATH_MAX];
@@ -145,6 +147,13 @@ struct cg_where {
 		char dir[PATH_MAX];
 	} v1[CG_MAXV1];
 };
+
+/* Which hierarchies hold the controllers, as found: v2 alone (pure v2),
+ * v1 alone, both (hybrid: cgroup2 without controllers beside v1's, as on
+ * systemd's hybrid layout), or none. A v1 hierarchy that is only a name
+ * (name=systemd) counts as none. The one place doctor and run learn it. */
+enum cg_mode { CG_MODE_NONE, CG_MODE_V1, CG_MODE_V2, CG_MODE_HYBRID };
+enum cg_mode cg_mode(const struct cg_where *w);
 
 /* From the text of /proc/PID/cgroup and /proc/PID/mountinfo (tests feed
  * fixtures): the number of hierarchies found. */

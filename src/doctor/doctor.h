@@ -6,6 +6,7 @@
 #ifndef NSX_DOCTOR_DOCTOR_H
 #define NSX_DOCTOR_DOCTOR_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -80,8 +81,8 @@ struct doctor_facts {
 
 	struct {
 		enum doctor_cgmode mode;
-		char v2mnt[64];		/* where cgroup2 is mounted, or "" */
-		char v2path[256];	/* this process's v2 cgroup ("0::PATH") */
+		char v2mnt[PATH_MAX];	/* where cgroup2 is mounted, or "" */
+		char v2path[PATH_MAX];	/* this process's v2 cgroup ("0::PATH") */
 		char v1ctrls[256];	/* v1 controllers, space-separated */
 		char v2ctrls[256];	/* cgroup.controllers of its v2 cgroup */
 		char v2subtree[256];	/* cgroup.subtree_control of it */

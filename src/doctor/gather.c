@@ -15,18 +15,18 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
 #include "cgroup/cgroup.h"
 #include "container/unpack.h"
+#include "util/xalloc.h"
 
 #define NOBODY 65534		/* the unprivileged user root tests with */
 #define PROBE_TIMEOUT_MS 5000	/* a probe child that takes longer is killed */
@@ -265,46 +265,12 @@ gather_subid(struct doctor_facts *f)
 	}
 }
 
-static bool
-is_fs(const char *path, long magic)
-{
-	struct statfs s;
-
-	return statfs(path, &s) == 0 && (long)s.f_type == magic;
-}
-
 void
 doctor_words_add(char *list, size_t size, const char *word)
 {
 	size_t len = strlen(list);
 
 	snprintf(list + len, size - len, "%s%s", len ? " " : "", word);
-}
-
-/* /proc/self/cgroup: "0::PATH" for v2, "ID:CTRL,CTRL:PATH" for v1. */
-static void
-gather_cgroup_lines(struct doctor_facts *f)
-{
-	FILE *fp = fopen("/proc/self/cgroup", "re");
-	char line[512];
-
-	while (fp && fgets(line, sizeof(line), fp)) {
-		char *ctrls = strchr(line, ':'), *path;
-
-		if (!ctrls || !(path = strchr(++ctrls, ':')))
-			continue;
-		*path++ = '\0';
-		path[strcspn(path, "\n")] = '\0';
-		if (!*ctrls) {
-			snprintf(f->cg.v2path, sizeof(f->cg.v2path), "%s", path);
-			continue;
-		}
-		for (char *c = strtok(ctrls, ","); c; c = strtok(NULL, ","))
-			if (strncmp(c, "name=", 5) != 0)
-				doctor_words_add(f->cg.v1ctrls, sizeof(f->cg.v1ctrls), c);
-	}
-	if (fp)
-		fclose(fp);
 }
 
 /* What run --memory/--pids/--cpus would get here, as the cgroup module
@@ -326,33 +292,38 @@ gather_cgroup_limits(struct doctor_facts *f)
 	snprintf(f->cg.why, sizeof(f->cg.why), "%s", f->cg.all ? "" : err.msg);
 }
 
+/* Where nsx's cgroup is, and which hierarchies hold the controllers: the
+ * cgroup module's answer (cg_where, cg_mode), the one run acts on. */
 static void
 gather_cgroup(struct doctor_facts *f)
 {
-	char v2dir[384], path[448];
+	static const enum doctor_cgmode mode[] = {
+		[CG_MODE_NONE] = CG_NONE, [CG_MODE_V1] = CG_V1,
+		[CG_MODE_V2] = CG_V2, [CG_MODE_HYBRID] = CG_HYBRID,
+	};
+	struct cg_where *w = xmalloc(sizeof(*w));
+	struct nsx_err err;
+	char path[PATH_MAX + 32];
 
 	memset(&f->cg, 0, sizeof(f->cg));
-	if (is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) {
-		f->cg.mode = CG_V2;
-		snprintf(f->cg.v2mnt, sizeof(f->cg.v2mnt), "/sys/fs/cgroup");
-	} else if (is_fs("/sys/fs/cgroup", TMPFS_MAGIC) || is_fs("/sys/fs/cgroup", CGROUP_SUPER_MAGIC)) {
-		f->cg.mode = CG_V1;
-		if (is_fs("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC)) {
-			f->cg.mode = CG_HYBRID;
-			snprintf(f->cg.v2mnt, sizeof(f->cg.v2mnt), "/sys/fs/cgroup/unified");
-		}
-	}
-	if (f->cg.mode == CG_NONE)
+	if (cg_where_self(w, &err) < 0 || (f->cg.mode = mode[cg_mode(w)]) == CG_NONE) {
+		free(w);
 		return;
-	gather_cgroup_lines(f);
-	snprintf(v2dir, sizeof(v2dir), "%s%s", f->cg.v2mnt,
-		 strcmp(f->cg.v2path, "/") == 0 ? "" : f->cg.v2path);
-	if (f->cg.v2mnt[0]) {
-		snprintf(path, sizeof(path), "%s/cgroup.controllers", v2dir);
+	}
+	snprintf(f->cg.v2mnt, sizeof(f->cg.v2mnt), "%s", w->v2mnt);
+	snprintf(f->cg.v2path, sizeof(f->cg.v2path), "%s", w->v2path);
+	for (int i = 0; i < w->nv1; i++)
+		for (char *save = NULL, *c = strtok_r(w->v1[i].ctls, ",", &save); c;
+		     c = strtok_r(NULL, ",", &save))
+			if (strncmp(c, "name=", 5) != 0)
+				doctor_words_add(f->cg.v1ctrls, sizeof(f->cg.v1ctrls), c);
+	if (w->v2[0]) {
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", w->v2);
 		read_small(path, f->cg.v2ctrls, sizeof(f->cg.v2ctrls));
-		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", v2dir);
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", w->v2);
 		read_small(path, f->cg.v2subtree, sizeof(f->cg.v2subtree));
 	}
+	free(w);
 	gather_cgroup_limits(f);
 }
 
