@@ -264,6 +264,24 @@ cg_where_parse(FILE *cgroup, FILE *mountinfo, struct cg_where *w)
 	return (w->v2[0] != '\0') + w->nv1;
 }
 
+bool
+cg_text_path(const char *text, char *buf, size_t n)
+{
+	bool found = false;
+
+	for (const char *line = text; *line; line += strcspn(line, "\n"), line += *line == '\n') {
+		const char *path = strchr(line, ':');
+		size_t len = strcspn(line, "\n");
+
+		if (!path || path >= line + len || !(path = memchr(path + 1, ':', (size_t)(line + len - path - 1))))
+			continue;
+		if (!found || strncmp(line, "0::", 3) == 0)
+			snprintf(buf, n, "%.*s", (int)(line + len - path - 1), path + 1);
+		found = true;
+	}
+	return found;
+}
+
 enum cg_mode
 cg_mode(const struct cg_where *w)
 {

@@ -155,6 +155,11 @@ struct cg_where {
 enum cg_mode { CG_MODE_NONE, CG_MODE_V1, CG_MODE_V2, CG_MODE_HYBRID };
 enum cg_mode cg_mode(const struct cg_where *w);
 
+/* The cgroup a /proc/PID/cgroup text (TEXT) names, as written there (a
+ * path outside the reader's cgroup namespace keeps its "/.."): the v2
+ * line's ("0::PATH"), else the first line's. false when there is none. */
+bool cg_text_path(const char *text, char *buf, size_t n);
+
 /* From the text of /proc/PID/cgroup and /proc/PID/mountinfo (tests feed
  * fixtures): the number of hierarchies found. */
 int cg_where_parse(FILE *cgroup, FILE *mountinfo, struct cg_where *w);

@@ -18,6 +18,7 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "model/mountinfo.h"
 #include "util/safe.h"
 #include "util/xalloc.h"
@@ -653,25 +654,14 @@ time_detail(const struct nsx_model *m, const struct nsx_ns *ns, struct ct_lines 
 
 /* ---- cgroup, ipc ---- */
 
-/* The cgroup path of pid: the v2 line's, else the first line's. */
+/* The cgroup path of pid (cg_text_path: the v2 line's, else the first
+ * line's). */
 static bool
 cgroup_path(const struct nsx_model *m, pid_t pid, char *buf, size_t n)
 {
-	char text[16384], *cur = text, *line;
-	bool found = false;
+	char text[16384];
 
-	if (!pid || ct_read(m, pid, "cgroup", text, sizeof(text)) < 0)
-		return false;
-	while ((line = ct_line(&cur))) {
-		char *path = strchr(line, ':');
-
-		if (!path || !(path = strchr(path + 1, ':')))
-			continue;
-		if (!found || strncmp(line, "0::", 3) == 0)
-			snprintf(buf, n, "%s", path + 1);
-		found = true;
-	}
-	return found;
+	return pid && ct_read(m, pid, "cgroup", text, sizeof(text)) >= 0 && cg_text_path(text, buf, n);
 }
 
 static bool

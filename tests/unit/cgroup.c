@@ -219,6 +219,44 @@ where_fixtures(void)
 	       "paths with .. and malformed lines are not used");
 }
 
+/* cg_mode and cg_text_path, the answers doctor and the viewer take */
+static void
+mode_and_path(void)
+{
+	static const char v2[] = "0::/user.slice/a.scope\n";
+	static const char hyb[] = "12:pids:/user.slice\n1:name=systemd:/user.slice/s.scope\n0::/user.slice/s.scope\n";
+	static const char v2mi[] = "30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n";
+	static const char hybmi[] = "25 1 0:22 / /sys/fs/cgroup ro - tmpfs tmpfs ro\n"
+		"26 25 0:23 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+		"27 25 0:24 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n"
+		"28 25 0:25 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n";
+	static const char namemi[] = "27 25 0:24 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n";
+	struct cg_where *w = malloc(sizeof(*w));
+	char buf[128];
+
+	where(v2, v2mi, w);
+	is_int(cg_mode(w), CG_MODE_V2, "cgroup2 alone: v2");
+	is_str(w->v2mnt, "/sys/fs/cgroup", "... mounted at /sys/fs/cgroup");
+	is_str(w->v2path, "/user.slice/a.scope", "... the path /proc/PID/cgroup says");
+	where(hyb, hybmi, w);
+	is_int(cg_mode(w), CG_MODE_HYBRID, "cgroup2 and v1 pids: hybrid");
+	is_str(w->v2mnt, "/sys/fs/cgroup/unified", "... cgroup2 at .../unified");
+	where(hyb, namemi, w);
+	is_int(cg_mode(w), CG_MODE_NONE, "name=systemd alone holds no controller: none");
+	where(hyb, "", w);
+	is_int(cg_mode(w), CG_MODE_NONE, "nothing mounted: none");
+	free(w);
+
+	ok(cg_text_path(hyb, buf, sizeof(buf)) && strcmp(buf, "/user.slice/s.scope") == 0,
+	   "cg_text_path: the v2 line's path, wherever it is (%s)", buf);
+	ok(cg_text_path("12:pids:/a\n4:memory:/b\n", buf, sizeof(buf)) && strcmp(buf, "/a") == 0,
+	   "... else the first line's (%s)", buf);
+	ok(cg_text_path("0::/../../user.slice\n", buf, sizeof(buf)) && strcmp(buf, "/../../user.slice") == 0,
+	   "... as written, outside the reader's namespace too (%s)", buf);
+	ok(!cg_text_path("garbage\n", buf, sizeof(buf)) && !cg_text_path("", buf, sizeof(buf)),
+	   "... none in a text without ID:CTLS:PATH lines");
+}
+
 /* ---- where on v2, for made-up cgroup.procs and UIDs ---- */
 
 static const char *const place_name[] = { "OWN", "LEAF", "TOP", "PARENT", "SCOPE", "REFUSE" };
@@ -900,6 +938,7 @@ main(void)
 	parse_pids();
 	parse_cpus();
 	where_fixtures();
+	mode_and_path();
 	place();
 	root_tests();
 	return done_testing();
