@@ -151,20 +151,27 @@ json_utf8_put(unsigned cp, char *out)
 	return 4;
 }
 
+/* The four hex digits after the 'u' at p (validated before) */
+static unsigned
+json_hex4(const char *p)
+{
+	return (unsigned)strtoul((char[]){ p[1], p[2], p[3], p[4], 0 }, NULL, 16);
+}
+
 /* \uXXXX at p (pointing at the 'u'), with a following low surrogate;
- * *p is advanced past what was used. */
+ * *p is advanced past what was used. A surrogate not in a pair is
+ * U+FFFD. */
 static unsigned
 json_unicode(const char **p)
 {
-	unsigned cp = (unsigned)strtoul((char[]){ (*p)[1], (*p)[2], (*p)[3], (*p)[4], 0 }, NULL, 16);
+	unsigned cp = json_hex4(*p);
 
 	*p += 5;
 	if (cp >= 0xd800 && cp < 0xdc00 && (*p)[0] == '\\' && (*p)[1] == 'u') {
-		const char *q = *p + 1;
-		unsigned lo = json_unicode(&q);
+		unsigned lo = json_hex4(*p + 1);
 
 		if (lo >= 0xdc00 && lo < 0xe000) {
-			*p = q;
+			*p += 6;
 			return 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 		}
 	}

@@ -46,9 +46,8 @@ const char *json_first(const char *arr);
 const char *json_next(const char *v);
 
 /* The string at p, decoded into buf; -1 when p is NULL or no string, when
- * it does not fit in n, or when it holds a NUL. A lone surrogate becomes
- * U+FFFD; so, for now, does each half of a pair (a known defect, pinned in
- * tests/unit/json.c). */
+ * it does not fit in n, or when it holds a NUL. A surrogate pair is one
+ * character; a lone surrogate becomes U+FFFD. */
 int json_str(const char *p, char *buf, size_t n);
 
 #endif
