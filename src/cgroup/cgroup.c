@@ -210,6 +210,27 @@ cg_strip_leaf(char *dir)
 		*slash = '\0';
 }
 
+/* Does a v1 mount's super options name a controller (not only
+ * name=systemd and options)? */
+static bool
+cg_v1_controller(const char *super)
+{
+	static const char *const opts[] = { "rw", "ro", "noprefix", "clone_children", "xattr",
+					    "cpuset_v2_mode", "favordynmods" };
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", super);
+	for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		size_t i = 0;
+
+		while (i < ARRAY_SIZE(opts) && strcmp(o, opts[i]) != 0)
+			i++;
+		if (i == ARRAY_SIZE(opts) && !strchr(o, '='))
+			return true;
+	}
+	return false;
+}
+
 static void
 cg_mount(char *line, struct cg_line *l, int n, struct cg_where *w)
 {
@@ -219,6 +240,12 @@ cg_mount(char *line, struct cg_line *l, int n, struct cg_where *w)
 	if (mountinfo_parse(line, &mi) < 0)
 		return;
 	root = mi.root, mnt = mi.target, fstype = mi.fstype, super = mi.superopts;
+	/* what is mounted at all, for cg_mode: even where nsx's cgroup is
+	 * out of reach (a cgroup namespace's "/.." paths) */
+	if (strcmp(fstype, "cgroup2") == 0 && !w->v2mnt[0])
+		snprintf(w->v2mnt, sizeof(w->v2mnt), "%s", mnt);
+	else if (strcmp(fstype, "cgroup") == 0 && cg_v1_controller(super))
+		w->v1mounted = true;
 	for (int i = 0; i < n; i++) {
 		if (!l[i].path)
 			continue;
@@ -226,7 +253,6 @@ cg_mount(char *line, struct cg_line *l, int n, struct cg_where *w)
 			if (!w->v2[0] && cg_join(mnt, root, l[i].path, w->v2, sizeof(w->v2))) {
 				cg_strip_leaf(w->v2);
 				snprintf(w->v2mnt, sizeof(w->v2mnt), "%s", mnt);
-				snprintf(w->v2path, sizeof(w->v2path), "%s", l[i].path);
 				if (strcmp(root, "/") == 0)
 					snprintf(w->v2top, sizeof(w->v2top), "%s", mnt);
 			}
@@ -253,9 +279,15 @@ cg_where_parse(FILE *cgroup, FILE *mountinfo, struct cg_where *w)
 	int n = 0;
 
 	memset(w, 0, sizeof(*w));
-	while (n < CG_MAXLINES && getline(&buf, &cap, cgroup) > 0)
+	while (n < CG_MAXLINES && getline(&buf, &cap, cgroup) > 0) {
+		/* the v2 line as written, "/.." and all (for doctor) */
+		if (strncmp(buf, "0::", 3) == 0) {
+			snprintf(w->v2path, sizeof(w->v2path), "%.*s", (int)strcspn(buf + 3, "\n"), buf + 3);
+			cg_strip_leaf(w->v2path);
+		}
 		if (cg_line_parse(buf, &l[n]) == 0)
 			n++;
+	}
 	while (getline(&buf, &cap, mountinfo) > 0)
 		cg_mount(buf, l, n, w);
 	free(buf);
@@ -285,13 +317,19 @@ cg_text_path(const char *text, char *buf, size_t n)
 enum cg_mode
 cg_mode(const struct cg_where *w)
 {
-	bool v1 = false;
+	if (w->v2mnt[0])
+		return w->v1mounted ? CG_MODE_HYBRID : CG_MODE_V2;
+	return w->v1mounted ? CG_MODE_V1 : CG_MODE_NONE;
+}
 
+/* Do v1 hierarchies hold nsx's controllers (v1 only, or hybrid)? */
+static bool
+cg_in_v1(const struct cg_where *w)
+{
 	for (int i = 0; i < w->nv1; i++)
-		v1 |= strncmp(w->v1[i].ctls, "name=", 5) != 0;
-	if (w->v2[0])
-		return v1 ? CG_MODE_HYBRID : CG_MODE_V2;
-	return v1 ? CG_MODE_V1 : CG_MODE_NONE;
+		if (strncmp(w->v1[i].ctls, "name=", 5) != 0)
+			return true;
+	return false;
 }
 
 /* PROC (a /proc of dfd: "self" or a PID) cgroup and mountinfo, parsed */
@@ -1016,7 +1054,7 @@ v2_systemd(const struct cg_where *w, unsigned need, struct nsx_err *sd)
 {
 	char mgr[PATH_MAX], path[PATH_MAX], common[PATH_MAX], name[48];
 
-	if (cg_mode(w) != CG_MODE_V2)
+	if (cg_in_v1(w))
 		return nsx_error(sd, 0, "cgroup v1 holds the controllers (systemd "
 				 "delegates none of them to a user)"), false;
 	if (geteuid() == 0 || sys_in_init_userns() != 1)

@@ -136,8 +136,13 @@ void cg_size_text(long long bytes, char *buf, size_t n);
 #define CG_MAXV1 16
 struct cg_where {
 	char v2[PATH_MAX];		/* "" when no cgroup2 mount holds it */
-	char v2mnt[PATH_MAX];		/* that mount's mount point */
-	char v2path[PATH_MAX];		/* the cgroup as /proc/PID/cgroup says it */
+	/* that mount's mount point; where none holds it, the first cgroup2
+	 * mount's ("" none) */
+	char v2mnt[PATH_MAX];
+	/* the v2 line of /proc/PID/cgroup as written (a path outside the
+	 * reader's cgroup namespace keeps its "/.."), nsx's leaf stripped */
+	char v2path[PATH_MAX];
+	bool v1mounted;			/* a v1 hierarchy with a controller is mounted */
 	/* the top of v2 that mount shows (the root cgroup, or a cgroup
 	 * namespace's root): its mount point; "" when it shows a subtree */
 	char v2top[PATH_MAX];
@@ -148,10 +153,10 @@ struct cg_where {
 	} v1[CG_MAXV1];
 };
 
-/* Which hierarchies hold the controllers, as found: v2 alone (pure v2),
- * v1 alone, both (hybrid: cgroup2 without controllers beside v1's, as on
- * systemd's hybrid layout), or none. A v1 hierarchy that is only a name
- * (name=systemd) counts as none. The one place doctor and run learn it. */
+/* Which cgroup file systems are mounted, as doctor says it: cgroup2
+ * alone (v2), v1 hierarchies with controllers alone (v1), both (hybrid:
+ * systemd's hybrid layout, or a v1 controller mounted on a v2 host), or
+ * none. A v1 hierarchy that is only a name (name=systemd) does not count. */
 enum cg_mode { CG_MODE_NONE, CG_MODE_V1, CG_MODE_V2, CG_MODE_HYBRID };
 enum cg_mode cg_mode(const struct cg_where *w);
 

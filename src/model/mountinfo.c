@@ -104,11 +104,33 @@ mountinfo_parse(char *line, struct mountinfo *mi)
 	return 0;
 }
 
+/* How many blank-separated fields are between s and end */
+static int
+fields_before(const char *s, const char *end)
+{
+	int n = 0;
+
+	while (s < end) {
+		s += strspn(s, " ");
+		if (s >= end)
+			break;
+		n++;
+		s += strcspn(s, " ");
+	}
+	return n;
+}
+
 int
 mountinfo_nsfs(char *line, int *type, unsigned long *ino, char *path, size_t n)
 {
+	const char *sep = strstr(line, " - ");
 	struct mountinfo mi;
 
+	/* most lines are not nsfs: said before any splitting (ls reads the
+	 * mountinfo of every mount namespace), once the five fields before
+	 * the options are there */
+	if (sep && strncmp(sep + 3, "nsfs ", 5) != 0)
+		return fields_before(line, sep) >= 5 ? 0 : -1;
 	if (mountinfo_parse(line, &mi) < 0)
 		return -1;
 	if (strcmp(mi.fstype, "nsfs") != 0 || nstype_parse_link(mi.root, strlen(mi.root), type, ino) < 0)
