@@ -35,7 +35,6 @@
 
 #define CG_PREFIX "nsx-"
 #define CG_PERIOD 100000	/* us: the CFS period both versions use by default */
-#define CG_PIDS_MAX 4194304LL	/* PID_MAX_LIMIT: pids.max refuses more (EINVAL) */
 #define CG_KILL_TRIES 200	/* x 10 ms: how long cg_destroy waits for the dead */
 #define CG_MAXDEPTH 32		/* sub-cgroups deeper than this are not walked */
 #define CG_MAXLINES 32		/* lines of /proc/self/cgroup */
@@ -49,90 +48,6 @@ static const struct cg_ctl {
 	{ CG_CTL_PIDS, "pids", "--pids" },
 	{ CG_CTL_CPU, "cpu", "--cpus" },
 };
-
-/* ---- parsing the options ---- */
-
-int
-cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err)
-{
-	return cg_parse_size("--memory", s, bytes, err);
-}
-
-int
-cg_parse_size(const char *opt, const char *s, long long *bytes, struct nsx_err *err)
-{
-	static const char units[] = "kmgt";
-	unsigned long long n;
-	const char *u;
-	char *end;
-	int shift = 0;
-
-	/* strtoull would take " 1", "+1" and "-1" (as a huge number) */
-	if (!isdigit((unsigned char)s[0]))
-		return nsx_error(err, 0, "%s %s: not a size (use e.g. 64m, 1G)", opt, s);
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (*end && (u = strchr(units, tolower((unsigned char)*end)))) {
-		shift = 10 * (int)(u - units + 1);
-		end++;
-		end += *end == 'i';
-	}
-	end += (*end == 'b' || *end == 'B');
-	if (*end)
-		return nsx_error(err, 0, "%s %s: not a size (use e.g. 64m, 1G)", opt, s);
-	if (n == 0)
-		return nsx_error(err, 0, "%s %s: must be more than 0", opt, s);
-	if (errno == ERANGE || n > ((unsigned long long)LLONG_MAX >> shift))
-		return nsx_error(err, 0, "%s %s: too large", opt, s);
-	*bytes = (long long)(n << shift);
-	return 0;
-}
-
-int
-cg_parse_pids(const char *s, long long *n, struct nsx_err *err)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = isdigit((unsigned char)s[0]) ? strtoull(s, &end, 10) : 0;
-	if (v == 0 || *end)
-		return nsx_error(err, 0, "--pids %s: not a positive number of processes (use e.g. 64)", s);
-	if (errno == ERANGE || v > (unsigned long long)CG_PIDS_MAX)
-		return nsx_error(err, 0, "--pids %s: at most %lld (the kernel's PID_MAX_LIMIT)",
-				 s, CG_PIDS_MAX);
-	*n = (long long)v;
-	return 0;
-}
-
-int
-cg_parse_cpus(const char *s, long long *milli, struct nsx_err *err)
-{
-	long long whole = 0, frac = 0, m, online = sysconf(_SC_NPROCESSORS_ONLN);
-	int nfrac = 0, ndig = 0;
-	const char *p;
-
-	/* capped, not overflowing: the CPU count check below refuses it */
-	for (p = s; isdigit((unsigned char)*p); p++, ndig++)
-		whole = whole < 1000000 ? whole * 10 + (*p - '0') : whole;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p) && nfrac < 3; p++, ndig++, nfrac++)
-			frac = frac * 10 + (*p - '0');
-	if (*p || !ndig)
-		return nsx_error(err, 0, "--cpus %s: not a number of CPUs (use e.g. 0.5, 2; "
-				 "at most 3 decimals)", s);
-	for (; nfrac < 3; nfrac++)
-		frac *= 10;
-	m = whole * 1000 + frac;
-	if (m < 10)
-		return nsx_error(err, 0, "--cpus %s: at least 0.01 (the kernel's smallest "
-				 "quota is 1 ms per 100 ms)", s);
-	if (online > 0 && m > online * 1000)
-		return nsx_error(err, 0, "--cpus %s: this machine has %lld CPU%s online",
-				 s, online, online == 1 ? "" : "s");
-	*milli = m;
-	return 0;
-}
 
 bool
 cg_limited(const struct cg_limits *lim)

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "util/err.h"
+#include "util/parse.h"
 
 /* -1: not limited */
 struct cg_limits {
@@ -25,18 +26,6 @@ struct cg_limits {
 };
 
 #define CG_UNLIMITED { -1, -1, -1 }
-
-/* "64m", "1G", "512k", "1048576" (bytes; k m g t are powers of 1024, an
- * optional "b"/"ib" after them is allowed: "64mb", "1GiB"); "abc", "0",
- * "-1", "1x", "1.5g" refused. The message names --memory and the value. */
-int cg_parse_memory(const char *s, long long *bytes, struct nsx_err *err);
-/* The same for any option taking a size (OPT names it in messages). */
-int cg_parse_size(const char *opt, const char *s, long long *bytes, struct nsx_err *err);
-/* a positive integer, at most 4194304 (the kernel's PID_MAX_LIMIT) */
-int cg_parse_pids(const char *s, long long *n, struct nsx_err *err);
-/* "0.5", "2", ".25": at least 0.01 (the kernel's 1 ms quota per 100 ms
- * period), at most 3 decimals, at most the number of online CPUs x 1000 */
-int cg_parse_cpus(const char *s, long long *milli, struct nsx_err *err);
 
 bool cg_limited(const struct cg_limits *lim);
 

@@ -136,13 +136,13 @@ run_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_LIMITS: return run_opt_limits(o, arg);
 	case OPT_DRY_RUN: o->dry_run = true; return 0;
 	case OPT_MEMORY:
-		if (cg_parse_memory(arg, &o->lim.memory, &err) == 0)
+		if (parse_memory(arg, &o->lim.memory, &err) == 0)
 			return 0;
 		break;
 	case OPT_IMG_BYTES: {
 		long long n;
 
-		if (cg_parse_size("--image-max-bytes", arg, &n, &err) == 0) {
+		if (parse_size("--image-max-bytes", arg, &n, &err) == 0) {
 			o->img_lim.bytes = (unsigned long long)n;
 			return 0;
 		}
@@ -157,11 +157,11 @@ run_opt(struct run_opts *o, int c, const char *arg)
 			return 0;
 		break;
 	case OPT_PIDS:
-		if (cg_parse_pids(arg, &o->lim.pids, &err) == 0)
+		if (parse_pids(arg, &o->lim.pids, &err) == 0)
 			return 0;
 		break;
 	case OPT_CPUS:
-		if (cg_parse_cpus(arg, &o->lim.cpus_milli, &err) == 0)
+		if (parse_cpus(arg, &o->lim.cpus_milli, &err) == 0)
 			return 0;
 		break;
 	default:

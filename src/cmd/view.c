@@ -28,7 +28,7 @@ static const struct nsx_opt view_opts[] = {
 };
 
 static int
-parse_size(const char *s, int *w, int *h)
+parse_geometry(const char *s, int *w, int *h)
 {
 	char *end;
 	long a, b;
@@ -95,7 +95,7 @@ view_run_cmd(struct nsx_shell *sh, int argc, char **argv)
 			o.once = true;
 			break;
 		case OPT_SIZE:
-			if (parse_size(g.optarg, &o.w, &o.h) < 0)
+			if (parse_geometry(g.optarg, &o.w, &o.h) < 0)
 				return cmd_fail(&cmd_view, "--size '%s': WIDTHxHEIGHT, e.g. 80x24", g.optarg);
 			size = true;
 			break;

@@ -506,7 +506,7 @@ plan_build(struct plan *p, const struct run_opts *o, struct nsx_err *err)
 	if (plan_host_net(p))
 		p->confine.caps &= ~(UINT64_C(1) << CAP_NET_RAW);
 	if (o->net == RUN_NET_VETH) {
-		if (o->cidr ? net_parse_cidr(o->cidr, &p->cidr, err) < 0 : net_pick_cidr(&p->cidr, err) < 0)
+		if (o->cidr ? parse_cidr4(o->cidr, &p->cidr, err) < 0 : net_pick_cidr(&p->cidr, err) < 0)
 			return -1;
 	}
 	plan_parent_steps(p);

@@ -82,7 +82,7 @@ struct plan {
 	int flags;			/* CLONE_NEW* made by the clone */
 	bool userns, cgroupns, rootless;
 	struct idmaps maps;		/* uid/gid maps for idmap_write() */
-	struct net_cidr cidr;		/* RUN_NET_VETH */
+	struct cidr4 cidr;		/* RUN_NET_VETH */
 	/* what the command is held to (capabilities, no_new_privs, seccomp);
 	 * recorded, so that `enter NAME` holds its levels to the same */
 	struct ctr_confine confine;

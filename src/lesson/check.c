@@ -30,11 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup/cgroup.h"
-#include "net/net.h"
 #include "model/model.h"
-#include "model/mountinfo.h"
 #include "sys/sys.h"
+#include "util/parse.h"
 #include "util/xalloc.h"
 
 typedef int pred_fn(const struct lesson_env *e, int argc, char **argv, char *why, size_t n);
@@ -295,10 +293,10 @@ arg_ok(char kind, const char *a, const char *pred, char *msg, size_t len)
 			return snprintf(msg, len, "%s: '%s' is not a capability (sys_admin, net_admin, ...)", pred, a), -1;
 		return 0;
 	case 'r': {
-		struct net_cidr c;
+		struct cidr4 c;
 		struct nsx_err e;
 
-		if (strcmp(a, "default") && net_parse_cidr(a, &c, &e) < 0)
+		if (strcmp(a, "default") && parse_cidr4(a, &c, &e) < 0)
 			return snprintf(msg, len, "route: %s", e.msg), -1;
 		return 0;
 	}

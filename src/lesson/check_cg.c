@@ -77,7 +77,7 @@ chk_cgroup_limit(const struct lesson_env *e, int argc, char **argv, char *why, s
 	struct nsx_err err;
 	FILE *f;
 
-	if (mem ? cg_parse_memory(argv[1], &want, &err) < 0 : cg_parse_pids(argv[1], &want, &err) < 0)
+	if (mem ? parse_memory(argv[1], &want, &err) < 0 : parse_pids(argv[1], &want, &err) < 0)
 		return chk_say(why, n, "%s", err.msg);
 	if (cgroup_file(e, argv[0], mem ? "memory.max" : "pids.max",
 			mem ? "memory.limit_in_bytes" : "pids.max", path, sizeof(path)) < 0)

@@ -139,12 +139,12 @@ chk_addr(const struct lesson_env *e, int argc, char **argv, char *why, size_t n)
 int
 chk_route(const struct lesson_env *e, int argc, char **argv, char *why, size_t n)
 {
-	struct net_cidr c;
+	struct cidr4 c;
 	struct nsx_err err;
 	bool dflt = strcmp(argv[0], "default") == 0;
 	int r;
 
-	if (!dflt && net_parse_cidr(argv[0], &c, &err) < 0)
+	if (!dflt && parse_cidr4(argv[0], &c, &err) < 0)
 		return chk_say(why, n, "%s", err.msg);
 	r = net_route_find(dflt ? NULL : &c, &err);
 	if (r < 0)

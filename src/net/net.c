@@ -527,7 +527,7 @@ route_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 int
-net_route_find(const struct net_cidr *dst, struct nsx_err *err)
+net_route_find(const struct cidr4 *dst, struct nsx_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETROUTE, NLM_F_DUMP);
@@ -623,7 +623,7 @@ net_overlap(uint32_t a, int pa, uint32_t b, int pb)
 }
 
 int
-net_pick_cidr(struct net_cidr *c, struct nsx_err *err)
+net_pick_cidr(struct cidr4 *c, struct nsx_err *err)
 {
 	struct net_addrs s = { 0 };
 	struct nl_req r = { 0 };
@@ -653,45 +653,8 @@ net_pick_cidr(struct net_cidr *c, struct nsx_err *err)
 	return 0;
 }
 
-int
-net_parse_cidr(const char *s, struct net_cidr *c, struct nsx_err *err)
-{
-	const char *slash = strchr(s, '/');
-	char addr[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
-	struct in_addr a;
-	uint32_t mask;
-	char *end;
-	long p;
-
-	if (!slash || (size_t)(slash - s) >= sizeof(addr) || !isdigit((unsigned char)slash[1]))
-		goto bad;
-	memcpy(addr, s, (size_t)(slash - s));
-	addr[slash - s] = '\0';
-	if (inet_pton(AF_INET, addr, &a) != 1)
-		goto bad;
-	errno = 0;
-	p = strtol(slash + 1, &end, 10);
-	if (*end)
-		goto bad;
-	if (p < 1 || p > 30 || errno)
-		return nsx_error(err, 0, "%s: the prefix length must be 1 to 30 (a /31 or /32 "
-				 "has no room for the host's and the container's addresses)", s);
-	mask = ~0u << (32 - p);
-	if (ntohl(a.s_addr) & ~mask) {
-		struct in_addr n = { htonl(ntohl(a.s_addr) & mask) };
-
-		inet_ntop(AF_INET, &n, net, sizeof(net));
-		return nsx_error(err, 0, "%s: host bits are set (the network is %s/%ld)", s, net, p);
-	}
-	c->net = a;
-	c->prefix = (int)p;
-	return 0;
-bad:
-	return nsx_error(err, 0, "%s: not an IPv4 network in CIDR form (use e.g. 10.200.0.0/30)", s);
-}
-
 void
-net_cidr_hosts(const struct net_cidr *c, struct in_addr *host, struct in_addr *cont)
+net_cidr_hosts(const struct cidr4 *c, struct in_addr *host, struct in_addr *cont)
 {
 	host->s_addr = htonl(ntohl(c->net.s_addr) + 1);
 	cont->s_addr = htonl(ntohl(c->net.s_addr) + 2);

@@ -12,24 +12,15 @@
 #include <sys/types.h>
 
 #include "util/err.h"
-
-struct net_cidr {
-	struct in_addr net;	/* network address, host bits zero */
-	int prefix;		/* 1..30 */
-};
-
-/* "10.200.0.0/24" (host bits must be zero, prefix 1..30). The message
- * starts with the value: "10.200.0.1/24: host bits are set (the network is
- * 10.200.0.0/24)". */
-int net_parse_cidr(const char *s, struct net_cidr *c, struct nsx_err *err);
+#include "util/parse.h"
 
 /* The default for --net=veth: the first 10.200.N.0/30 (N = 0..255) that
  * overlaps the subnet of no IPv4 address of this network namespace (an
  * RTM_GETADDR dump). Two runs starting at once can pick the same one. */
-int net_pick_cidr(struct net_cidr *c, struct nsx_err *err);
+int net_pick_cidr(struct cidr4 *c, struct nsx_err *err);
 
 /* host = net + 1, container = net + 2 */
-void net_cidr_hosts(const struct net_cidr *c, struct in_addr *host, struct in_addr *cont);
+void net_cidr_hosts(const struct cidr4 *c, struct in_addr *host, struct in_addr *cont);
 
 /* A veth pair: host_if here, peer_if moved into the network namespace of
  * peer_pid (IFLA_NET_NS_PID), in one RTM_NEWLINK. EEXIST names host_if
@@ -56,7 +47,7 @@ int net_addr_add(const char *ifname, struct in_addr addr, int prefix, struct nsx
 int net_route_default(struct in_addr gw, struct nsx_err *err);
 /* Is there an IPv4 route in the main table to dst (NULL: the default
  * route)? 1, 0, or -1 with err. An RTM_GETROUTE dump. */
-int net_route_find(const struct net_cidr *dst, struct nsx_err *err);
+int net_route_find(const struct cidr4 *dst, struct nsx_err *err);
 /* by RTM_GETLINK (not if_nametoindex(), whose socket is not ours) */
 bool net_link_exists(const char *ifname);
 

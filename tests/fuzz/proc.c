@@ -16,6 +16,7 @@
 #include "cgroup/cgroup.h"
 #include "lesson/lesson.h"
 #include "model/internal.h"
+#include "model/mountinfo.h"
 #include "sys/sys.h"
 #include "view/content.h"
 #include "view/content_int.h"

@@ -32,7 +32,7 @@ f_memory(const char *s)
 	struct nsx_err err = { 0 };
 	long long v = -1;
 
-	if (cg_parse_memory(s, &v, &err) == 0)
+	if (parse_memory(s, &v, &err) == 0)
 		fz_assert(v > 0);
 	else
 		fz_assert(err.msg[0]);
@@ -44,7 +44,7 @@ f_pids(const char *s)
 	struct nsx_err err = { 0 };
 	long long v = -1;
 
-	if (cg_parse_pids(s, &v, &err) == 0)
+	if (parse_pids(s, &v, &err) == 0)
 		fz_assert(v > 0 && v <= 4194304);
 }
 
@@ -54,7 +54,7 @@ f_cpus(const char *s)
 	struct nsx_err err = { 0 };
 	long long v = -1;
 
-	if (cg_parse_cpus(s, &v, &err) == 0)
+	if (parse_cpus(s, &v, &err) == 0)
 		fz_assert(v >= 10);
 }
 
@@ -62,10 +62,10 @@ static void
 f_cidr(const char *s)
 {
 	struct nsx_err err = { 0 };
-	struct net_cidr c;
+	struct cidr4 c;
 	struct in_addr h, k;
 
-	if (net_parse_cidr(s, &c, &err) == 0) {
+	if (parse_cidr4(s, &c, &err) == 0) {
 		fz_assert(c.prefix >= 1 && c.prefix <= 30);
 		fz_assert((ntohl(c.net.s_addr) & ~(~0u << (32 - c.prefix))) == 0);
 		net_cidr_hosts(&c, &h, &k);

@@ -31,7 +31,7 @@
 /* ---- parsers ---- */
 
 static void
-parse_memory(void)
+t_parse_memory(void)
 {
 	static const struct { const char *s; long long want; } good[] = {
 		{ "1048576", 1048576 }, { "512k", 512 * 1024 }, { "64m", 64 * MiB },
@@ -47,72 +47,72 @@ parse_memory(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		v = -7;
-		is_int(cg_parse_memory(good[i].s, &v, E), 0, "--memory %s parses", good[i].s);
+		is_int(parse_memory(good[i].s, &v, E), 0, "--memory %s parses", good[i].s);
 		is_int(v, good[i].want, "--memory %s is %lld bytes", good[i].s, good[i].want);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		v = -7;
 		memset(&err, 0, sizeof(err));
-		is_int(cg_parse_memory(bad[i], &v, E), -1, "--memory '%s' refused", bad[i]);
+		is_int(parse_memory(bad[i], &v, E), -1, "--memory '%s' refused", bad[i]);
 		is_int(v, -7, "--memory '%s' leaves the value alone", bad[i]);
 		ok(strstr(err.msg, "--memory") && strstr(err.msg, bad[i]),
 		   "the message names --memory and '%s': %s", bad[i], err.msg);
 	}
-	is_int(cg_parse_memory("abc", &v, E), -1, "abc");
+	is_int(parse_memory("abc", &v, E), -1, "abc");
 	is_str(err.msg, "--memory abc: not a size (use e.g. 64m, 1G)", "the message for abc");
-	cg_parse_memory("0", &v, E);
+	parse_memory("0", &v, E);
 	ok(strstr(err.msg, "more than 0") != NULL, "0: %s", err.msg);
-	is_int(cg_parse_memory("8589934592g", &v, E), -1, "2^33 GiB overflows");
+	is_int(parse_memory("8589934592g", &v, E), -1, "2^33 GiB overflows");
 	ok(strstr(err.msg, "too large") != NULL, "overflow: %s", err.msg);
-	is_int(cg_parse_memory("99999999999999999999999", &v, E), -1, "ERANGE refused");
+	is_int(parse_memory("99999999999999999999999", &v, E), -1, "ERANGE refused");
 }
 
 static void
-parse_pids(void)
+t_parse_pids(void)
 {
 	struct nsx_err err;
 	long long n = -7;
 
-	is_int(cg_parse_pids("64", &n, E), 0, "--pids 64");
+	is_int(parse_pids("64", &n, E), 0, "--pids 64");
 	is_int(n, 64, "64 processes");
-	is_int(cg_parse_pids("4194304", &n, E), 0, "--pids 4194304 (PID_MAX_LIMIT)");
+	is_int(parse_pids("4194304", &n, E), 0, "--pids 4194304 (PID_MAX_LIMIT)");
 	static const char *const bad[] = { "0", "-1", "abc", "", "1x", "4194305", "1.5", " 3" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		n = -7;
-		is_int(cg_parse_pids(bad[i], &n, E), -1, "--pids '%s' refused", bad[i]);
+		is_int(parse_pids(bad[i], &n, E), -1, "--pids '%s' refused", bad[i]);
 		ok(n == -7 && strstr(err.msg, "--pids") && strstr(err.msg, bad[i]),
 		   "named in the message: %s", err.msg);
 	}
 }
 
 static void
-parse_cpus(void)
+t_parse_cpus(void)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	struct nsx_err err;
 	long long m = -7;
 	char s[32];
 
-	is_int(cg_parse_cpus("0.5", &m, E), 0, "--cpus 0.5");
+	is_int(parse_cpus("0.5", &m, E), 0, "--cpus 0.5");
 	is_int(m, 500, "0.5 CPU = 500 milli");
-	is_int(cg_parse_cpus(".25", &m, E), 0, "--cpus .25");
+	is_int(parse_cpus(".25", &m, E), 0, "--cpus .25");
 	is_int(m, 250, ".25 CPU");
-	is_int(cg_parse_cpus("0.01", &m, E), 0, "--cpus 0.01, the smallest");
+	is_int(parse_cpus("0.01", &m, E), 0, "--cpus 0.01, the smallest");
 	is_int(m, 10, "10 milli");
-	is_int(cg_parse_cpus("1", &m, E), 0, "--cpus 1");
+	is_int(parse_cpus("1", &m, E), 0, "--cpus 1");
 	is_int(m, 1000, "1000 milli");
 	snprintf(s, sizeof(s), "%ld", online);
-	is_int(cg_parse_cpus(s, &m, E), 0, "--cpus %s (every online CPU)", s);
+	is_int(parse_cpus(s, &m, E), 0, "--cpus %s (every online CPU)", s);
 	is_int(m, online * 1000, "all of them");
 	snprintf(s, sizeof(s), "%ld.001", online);
-	is_int(cg_parse_cpus(s, &m, E), -1, "--cpus %s: more than there are", s);
+	is_int(parse_cpus(s, &m, E), -1, "--cpus %s: more than there are", s);
 	ok(strstr(err.msg, "online") != NULL, "%s", err.msg);
 	static const char *const bad[] = {
 		"0", "0.009", "-1", "abc", "", ".", "1.2345", "1e3", "1,5", "99999999999999",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		m = -7;
-		is_int(cg_parse_cpus(bad[i], &m, E), -1, "--cpus '%s' refused", bad[i]);
+		is_int(parse_cpus(bad[i], &m, E), -1, "--cpus '%s' refused", bad[i]);
 		ok(m == -7 && strstr(err.msg, "--cpus") && strstr(err.msg, bad[i]),
 		   "named in the message: %s", err.msg);
 	}
@@ -934,9 +934,9 @@ int
 main(void)
 {
 	snprintf(tag, sizeof(tag), "t%d", (int)getpid());
-	parse_memory();
-	parse_pids();
-	parse_cpus();
+	t_parse_memory();
+	t_parse_pids();
+	t_parse_cpus();
 	where_fixtures();
 	mode_and_path();
 	place();

@@ -69,30 +69,30 @@ parse(void)
 		{ "10.200.0.0.0.0.0.0.0.0/24", "not an IPv4 network" },
 	};
 	struct in_addr h, c;
-	struct net_cidr cidr;
+	struct cidr4 cidr;
 	struct nsx_err err;
 	char buf[INET_ADDRSTRLEN];
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		memset(&cidr, 0, sizeof(cidr));
-		is_int(net_parse_cidr(good[i].s, &cidr, E), 0, "%s parses", good[i].s);
+		is_int(parse_cidr4(good[i].s, &cidr, E), 0, "%s parses", good[i].s);
 		is_str(ntoa(cidr.net, buf), good[i].net, "%s: network", good[i].s);
 		is_int(cidr.prefix, good[i].prefix, "%s: prefix", good[i].s);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		memset(&cidr, 0, sizeof(cidr));
 		memset(&err, 0, sizeof(err));
-		is_int(net_parse_cidr(bad[i].s, &cidr, E), -1, "'%s' refused", bad[i].s);
+		is_int(parse_cidr4(bad[i].s, &cidr, E), -1, "'%s' refused", bad[i].s);
 		ok(strncmp(err.msg, bad[i].s, strlen(bad[i].s)) == 0 && strstr(err.msg, bad[i].why),
 		   "'%s': %s", bad[i].s, err.msg);
 		is_int(cidr.prefix, 0, "'%s' changes nothing", bad[i].s);
 	}
-	net_parse_cidr("10.200.3.4/30", &cidr, E);
-	net_parse_cidr("10.200.3.4/30", &cidr, E);
+	parse_cidr4("10.200.3.4/30", &cidr, E);
+	parse_cidr4("10.200.3.4/30", &cidr, E);
 	net_cidr_hosts(&cidr, &h, &c);
 	is_str(ntoa(h, buf), "10.200.3.5", "host = net + 1");
 	is_str(ntoa(c, buf), "10.200.3.6", "container = net + 2");
-	net_parse_cidr("10.200.0.0/24", &cidr, E);
+	parse_cidr4("10.200.0.0/24", &cidr, E);
 	net_cidr_hosts(&cidr, &h, &c);
 	is_str(ntoa(c, buf), "10.200.0.2", "/24: container = net + 2");
 }
@@ -499,7 +499,7 @@ veth(void)
 {
 	char host[16], peer[16], a[INET_ADDRSTRLEN];
 	struct nsx_err err = { 0 };
-	struct net_cidr cidr;
+	struct cidr4 cidr;
 	struct in_addr h, c;
 	struct res r;
 	int fds;
