@@ -45,7 +45,7 @@ host=$(hostname)
 # userdel takes them away again, this is the fallback)
 on_exit "sed -i '/^$PFX[0-9]*:/d' /etc/subuid /etc/subgid"
 # shellcheck disable=SC2016
-on_exit 'for ((_u = 1; _u <= N; _u++)); do userdel "$PFX$_u"; done'
+on_exit 'for ((_u = 1; _u <= N; _u++)); do user_del "$PFX$_u"; done'
 # processes of the throwaway users only, each by its PID
 # shellcheck disable=SC2016
 on_exit 'for _u in ${UIDS[@]}; do for _p in $(pgrep -u "$_u"); do kill -KILL "$_p"; done; done'
@@ -197,7 +197,7 @@ strays=$(find /tmp /var/tmp /dev/shm /run /var/cache /var/mail /dev/mqueue -xdev
 is "$strays" "" "no file of the users outside their temporary homes (no /tmp/nsx-UID, /run, /dev/shm records)"
 ncache=$(ls -d "$T"/home/*/cache/nsx/rootfs/busybox-* 2>/dev/null | wc -l)
 is "$ncache" "$N" "each user built the busybox rootfs in the own cache"
-for ((i = 1; i <= N; i++)); do userdel "$PFX$i" || echo "# userdel $PFX$i failed"; done
+for ((i = 1; i <= N; i++)); do user_del "$PFX$i" || echo "# userdel $PFX$i failed"; done
 is "$(getent passwd | grep -c "^$PFX")" 0 "the users are deleted"
 is "$(etc_sums)" "$etc_before" "/etc/passwd, group, shadow, gshadow, subuid and subgid are exactly as before"
 

@@ -56,7 +56,7 @@ if ! command -v useradd >/dev/null; then
 fi
 U=nsxl$$
 useradd -M -N -s /bin/sh -d "$T" "$U" || { ok 1 "useradd $U"; done_testing; exit; }
-on_exit "userdel '$U'"
+on_exit "user_del '$U'"
 # processes of the throwaway user only, each by its PID
 on_exit 'for p in $(pgrep -u "$U"); do kill -KILL "$p"; done'
 uid=$(id -u "$U")

@@ -134,6 +134,20 @@ held_locks() {
 # it) and NSXB, its own copy of $NSX in HOME (were /proc/1/exe reachable,
 # the container's root, the user, could write it). Returns 1 after a skip
 # or a failure that says why, also when it cannot make a user namespace.
+# user_del NAME: userdel NAME, again for up to 5 s while it is refused for
+# a moment: the user's last processes still ending (8), or /etc/passwd
+# locked by another test's useradd or userdel (10)
+user_del() {
+	local i rc
+	for ((i = 0; i < 50; i++)); do
+		userdel "$1" 2>/dev/null
+		rc=$?
+		[ "$rc" = 8 ] || [ "$rc" = 10 ] || return "$rc"
+		sleep 0.1
+	done
+	userdel "$1"
+}
+
 test_user() {
 	U=$1
 	if ! command -v useradd >/dev/null; then
@@ -144,7 +158,7 @@ test_user() {
 		ok 1 "useradd $U"
 		return 1
 	fi
-	on_exit "userdel '$U'"
+	on_exit "user_del '$U'"
 	ID=$(id -u "$U") GID=$(id -g "$U")
 	AS=(setpriv --reuid="$ID" --regid="$GID" --clear-groups)
 	NSXB=$2/nsx-$U

@@ -21,7 +21,7 @@ on_exit "rm -rf '$T'"
 # a range no other entry uses: past every start+count in the files
 base=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: '{e=$2+$3; if (e>m) m=e} END {print (m>300000?m:300000)}')
 useradd -M -N -s /bin/sh -d "$T" "$U" || { ok 1 "useradd $U"; done_testing; exit; }
-on_exit "userdel '$U'"
+on_exit "user_del '$U'"
 on_exit "sed -i '/^$U:/d' /etc/subuid /etc/subgid"
 echo "$U:$base:65536" >>/etc/subuid
 echo "$U:$base:65536" >>/etc/subgid
