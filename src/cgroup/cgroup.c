@@ -24,6 +24,7 @@
 #include "cgroup/scope.h"
 #include "model/model.h"
 #include "model/mountinfo.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -317,20 +318,10 @@ static int
 cg_write(const char *dir, const char *file, const char *s)
 {
 	char path[PATH_MAX];
-	size_t len = strlen(s);
-	ssize_t n;
-	int fd, e = 0;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
 		return ENAMETOOLONG;
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		return errno;
-	if ((n = write(fd, s, len)) < 0)
-		e = errno;
-	else if ((size_t)n != len)
-		e = EIO;
-	close(fd);
-	return e;
+	return file_write_once(path, s) < 0 ? errno : 0;
 }
 
 /* A file's text, whole (up to n - 1 bytes); -1 and errno. */

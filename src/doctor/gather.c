@@ -26,6 +26,7 @@
 
 #include "cgroup/cgroup.h"
 #include "container/unpack.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 #define NOBODY 65534		/* the unprivileged user root tests with */
@@ -99,17 +100,9 @@ static int
 write_proc_self(const char *name, const char *text)
 {
 	char path[64];
-	size_t len = strlen(text);
-	int fd, rc = 0;
 
 	snprintf(path, sizeof(path), "/proc/self/%s", name);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		return -1;
-	if (write(fd, text, len) != (ssize_t)len)
-		rc = -1;
-	if (close(fd) < 0 && rc == 0)
-		rc = -1;
-	return rc;
+	return file_write_once(path, text);
 }
 
 #define STEP_FAIL(r, s) do { (r)->step = (s); (r)->err = errno; return; } while (0)

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/file.h"
 #include "util/xalloc.h"
 
 #define NL_RCVBUF 32768		/* a dump's part: the kernel's is at most 32 KiB */
@@ -389,23 +390,11 @@ net_conf_set(const char *family, const char *ifname, const char *key, const char
 	     struct nsx_err *err)
 {
 	char path[96];
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd, e;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, ifname, key);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT && strcmp(family, "ipv6") == 0)
-			return 0;
-		e = errno;
-	} else {
-		n = write(fd, val, len);
-		e = n < 0 ? errno : EIO;
-		close(fd);
-		if (n == (ssize_t)len)
-			return 0;
-	}
-	return net_fail(err, e, NULL, "setting %s %s to %s on the host end %s (%s)", family, key,
+	if (file_write_once(path, val) == 0 || (errno == ENOENT && strcmp(family, "ipv6") == 0))
+		return 0;
+	return net_fail(err, errno, NULL, "setting %s %s to %s on the host end %s (%s)", family, key,
 			val, ifname, path);
 }
 

@@ -72,10 +72,12 @@ file_write_once(const char *path, const char *text)
 	if (fd < 0)
 		return -1;
 	n = write(fd, text, strlen(text));
-	e = errno;
+	e = n < 0 ? errno : EIO;
 	close(fd);
+	if (n == (ssize_t)strlen(text))
+		return 0;
 	errno = e;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
+	return -1;
 }
 
 size_t

@@ -26,10 +26,11 @@ ssize_t file_pread(int fd, void *buf, size_t n, off_t off);
 /* All n bytes, again on EINTR and short writes: 0, or -1 and errno. */
 int file_write_all(int fd, const void *buf, size_t n);
 
-/* TEXT to the existing file PATH in one write(2), as files of /proc that
- * the kernel takes whole or not at all want it (uid_map, gid_map,
- * setgroups, timens_offsets: a second write is refused): 0, or -1 and
- * errno (a short write is EIO's -1 with errno as write left it). */
+/* TEXT to the existing file PATH in one write(2), as files of /proc and
+ * cgroup files that the kernel takes whole or not at all want it (uid_map,
+ * gid_map, setgroups, timens_offsets, cgroup.procs, sysctls: a second
+ * write is refused or means another value): 0, or -1 and errno (EIO for a
+ * short write). */
 int file_write_once(const char *path, const char *text);
 
 /* Up to n bytes, until end of file or an error: how many were read. */
